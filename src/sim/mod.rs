@@ -10,8 +10,37 @@
 //! - Bounded: input bytes, documents, objects, nodes and steps all have named limits
 //!   ([`limits`]), and reaching one is reported in plain words.
 
+pub mod cluster;
+pub mod etcd;
 pub mod limits;
 pub mod manifest;
 pub mod object;
 pub mod quantity;
 pub mod rand;
+pub mod scenarios;
+pub mod trace;
+
+use cluster::Cluster;
+use manifest::Parsed;
+use trace::Trace;
+
+/// A manifest parsed and simulated on a cluster.
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    pub parsed: Parsed,
+    pub trace: Trace,
+}
+
+/// Parses `manifest` and runs it on `cluster` with `seed`.
+///
+/// The pod-creation engine fills the trace; until a manifest parses cleanly the trace
+/// holds only the installed cluster, so every panel still has a world to show.
+pub fn simulate(manifest: &str, cluster: &Cluster, seed: u64) -> Simulation {
+    let _ = seed;
+    let parsed = manifest::parse(manifest);
+    let trace = Trace {
+        initial: cluster.install(),
+        ..Trace::default()
+    };
+    Simulation { parsed, trace }
+}

@@ -84,7 +84,8 @@ mod tests {
 
     #[test]
     fn keys_are_sorted_like_kubectl_yaml() {
-        let v: Value = serde_json::from_str(r#"{"spec":1,"kind":2,"apiVersion":3,"metadata":4}"#).unwrap();
+        let v: Value =
+            serde_json::from_str(r#"{"spec":1,"kind":2,"apiVersion":3,"metadata":4}"#).unwrap();
         let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
         assert_eq!(keys, ["apiVersion", "kind", "metadata", "spec"]);
     }

@@ -50,7 +50,9 @@ impl Rng {
     /// `n` lowercase hex digits (container and sandbox IDs, event name suffixes).
     pub fn hex(&mut self, n: usize) -> String {
         const HEX: &[u8] = b"0123456789abcdef";
-        (0..n).map(|_| HEX[self.below(16) as usize] as char).collect()
+        (0..n)
+            .map(|_| HEX[self.below(16) as usize] as char)
+            .collect()
     }
 
     /// A version-4-shaped UUID, as the apiserver gives every object.

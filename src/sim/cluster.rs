@@ -1,0 +1,385 @@
+//! The cluster a simulation runs on, described in YAML so the UI and the CLI can load a
+//! different one, and installed into etcd as a fresh kubeadm cluster would have it.
+//!
+//! The default is the reference cluster of the shared corpus: control-plane node `cp`
+//! (tainted `node-role.kubernetes.io/control-plane:NoSchedule`) and workers `w1`, `w2`
+//! (2 CPU, 4 GiB, 110 pods), podCIDRs 10.244.{0,1,2}.0/24, service CIDR 10.96.0.0/12.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{etcd, limits};
+
+/// When the cluster was installed: an hour before the simulation's logical time 0.
+pub const INSTALLED_AT: &str = "2025-06-02T08:00:00Z";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Cluster {
+    /// Kubernetes version the cluster reports (`kubectl get nodes` VERSION).
+    #[serde(default = "default_version")]
+    pub version: String,
+    pub nodes: Vec<NodeSpec>,
+    /// Users in the kubeconfig; the first is the one kubectl authenticates as.
+    #[serde(default = "default_users")]
+    pub users: Vec<User>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeSpec {
+    pub name: String,
+    #[serde(default)]
+    pub control_plane: bool,
+    #[serde(default = "default_cpu")]
+    pub cpu: String,
+    #[serde(default = "default_memory")]
+    pub memory: String,
+    #[serde(default = "default_pods")]
+    pub pods: u32,
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub taints: Vec<Taint>,
+    /// podCIDR written by the node-ipam controller; allocated in order when absent.
+    #[serde(default)]
+    pub pod_cidr: Option<String>,
+    /// The node's InternalIP; allocated in order when absent.
+    #[serde(default)]
+    pub internal_ip: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Taint {
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
+    pub effect: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    pub name: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+fn default_version() -> String {
+    "v1.33.1".to_string()
+}
+fn default_cpu() -> String {
+    "2".to_string()
+}
+fn default_memory() -> String {
+    "4Gi".to_string()
+}
+fn default_pods() -> u32 {
+    110
+}
+fn default_users() -> Vec<User> {
+    vec![User {
+        // kubeadm ≥ 1.29: the admin kubeconfig's client certificate has
+        // CN=kubernetes-admin, O=kubeadm:cluster-admins (reference B.2.1).
+        name: "kubernetes-admin".into(),
+        groups: vec![
+            "kubeadm:cluster-admins".into(),
+            "system:authenticated".into(),
+        ],
+    }]
+}
+
+/// The taint kubeadm puts on control-plane nodes.
+pub const CONTROL_PLANE_TAINT: &str = "node-role.kubernetes.io/control-plane";
+
+impl Default for Cluster {
+    fn default() -> Self {
+        let node = |name: &str, control_plane: bool| NodeSpec {
+            name: name.into(),
+            control_plane,
+            cpu: default_cpu(),
+            memory: default_memory(),
+            pods: default_pods(),
+            labels: Default::default(),
+            taints: if control_plane {
+                vec![Taint {
+                    key: CONTROL_PLANE_TAINT.into(),
+                    value: String::new(),
+                    effect: "NoSchedule".into(),
+                }]
+            } else {
+                vec![]
+            },
+            pod_cidr: None,
+            internal_ip: None,
+        };
+        Cluster {
+            version: default_version(),
+            nodes: vec![node("cp", true), node("w1", false), node("w2", false)],
+            users: default_users(),
+        }
+    }
+}
+
+impl Cluster {
+    /// Reads a cluster description; errors name the line and column.
+    pub fn from_yaml(text: &str) -> Result<Cluster, String> {
+        if text.len() > limits::MAX_INPUT_BYTES {
+            return Err(format!(
+                "the cluster description is larger than {} bytes (limit MAX_INPUT_BYTES)",
+                limits::MAX_INPUT_BYTES
+            ));
+        }
+        let cluster: Cluster = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+        cluster.check()?;
+        Ok(cluster)
+    }
+
+    pub fn to_yaml(&self) -> String {
+        serde_yaml::to_string(self).unwrap_or_default()
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.nodes.is_empty() {
+            return Err("the cluster has no nodes".into());
+        }
+        if self.nodes.len() > limits::MAX_NODES {
+            return Err(format!(
+                "the cluster has {} nodes; podflow simulates at most {} (limit MAX_NODES)",
+                self.nodes.len(),
+                limits::MAX_NODES
+            ));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for n in &self.nodes {
+            if !names.insert(n.name.as_str()) {
+                return Err(format!("node name {:?} appears twice", n.name));
+            }
+        }
+        if self.users.is_empty() {
+            return Err("the cluster has no users; kubectl needs one to authenticate as".into());
+        }
+        Ok(())
+    }
+
+    /// The podCIDR of the i-th node: the node-ipam RangeAllocator hands out /24s of
+    /// 10.244.0.0/16 in registration order (reference B.7.3).
+    pub fn pod_cidr(&self, i: usize) -> String {
+        self.nodes[i]
+            .pod_cidr
+            .clone()
+            .unwrap_or_else(|| format!("10.244.{}.0/24", i % 256))
+    }
+
+    pub fn internal_ip(&self, i: usize) -> String {
+        self.nodes[i]
+            .internal_ip
+            .clone()
+            .unwrap_or_else(|| format!("172.18.0.{}", i + 2))
+    }
+
+    /// The Node object as kubeadm + kubelet registration leave it.
+    pub fn node_object(&self, i: usize) -> Value {
+        let n = &self.nodes[i];
+        let mut labels = serde_json::Map::new();
+        labels.insert("beta.kubernetes.io/arch".into(), json!("amd64"));
+        labels.insert("beta.kubernetes.io/os".into(), json!("linux"));
+        labels.insert("kubernetes.io/arch".into(), json!("amd64"));
+        labels.insert("kubernetes.io/hostname".into(), json!(n.name));
+        labels.insert("kubernetes.io/os".into(), json!("linux"));
+        if n.control_plane {
+            labels.insert("node-role.kubernetes.io/control-plane".into(), json!(""));
+            labels.insert(
+                "node.kubernetes.io/exclude-from-external-load-balancers".into(),
+                json!(""),
+            );
+        }
+        for (k, v) in &n.labels {
+            labels.insert(k.clone(), json!(v));
+        }
+        let taints: Vec<Value> = n
+            .taints
+            .iter()
+            .map(|t| {
+                let mut taint = json!({"key": t.key, "effect": t.effect});
+                if !t.value.is_empty() {
+                    taint["value"] = json!(t.value);
+                }
+                taint
+            })
+            .collect();
+        let cidr = self.pod_cidr(i);
+        let mut spec = json!({"podCIDR": cidr, "podCIDRs": [cidr]});
+        if !taints.is_empty() {
+            spec["taints"] = Value::Array(taints);
+        }
+        let resources = json!({
+            "cpu": n.cpu, "memory": n.memory, "pods": n.pods.to_string(),
+            "ephemeral-storage": "100Gi", "hugepages-1Gi": "0", "hugepages-2Mi": "0"
+        });
+        json!({
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {
+                "name": n.name,
+                "labels": labels,
+                "annotations": {
+                    "kubeadm.alpha.kubernetes.io/cri-socket": "unix:///run/containerd/containerd.sock",
+                    "node.alpha.kubernetes.io/ttl": "0",
+                    "volumes.kubernetes.io/controller-managed-attach-detach": "true"
+                },
+                "creationTimestamp": INSTALLED_AT,
+            },
+            "spec": spec,
+            "status": {
+                "capacity": resources,
+                "allocatable": resources,
+                "addresses": [
+                    {"type": "InternalIP", "address": self.internal_ip(i)},
+                    {"type": "Hostname", "address": n.name}
+                ],
+                "conditions": [
+                    {"type": "Ready", "status": "True", "reason": "KubeletReady",
+                     "message": "kubelet is posting ready status"}
+                ],
+                "nodeInfo": {
+                    "kubeletVersion": self.version,
+                    "containerRuntimeVersion": "containerd://1.7.24",
+                    "operatingSystem": "linux",
+                    "architecture": "amd64"
+                }
+            }
+        })
+    }
+
+    /// The keyspace of the freshly installed cluster: namespaces, nodes and their leases,
+    /// default service accounts and root CA config maps, the `kubernetes` Service.
+    pub fn install(&self) -> etcd::Snapshot {
+        let mut store = etcd::Snapshot::default();
+        let created = INSTALLED_AT;
+        let put = |store: &mut etcd::Snapshot, resource: &str, obj: Value| {
+            let ns = super::object::namespace(&obj).to_string();
+            let name = super::object::name(&obj).to_string();
+            let key = etcd::key_for(resource, &ns, &name);
+            let mut obj = obj;
+            // resourceVersion == mod_revision (B.3.2): the create is the next revision.
+            let rev = store.revision() + 1;
+            super::object::set_at(
+                &mut obj,
+                "/metadata/resourceVersion",
+                json!(rev.to_string()),
+            );
+            let _ = store.create(&key, obj);
+        };
+        for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+            put(
+                &mut store,
+                "namespaces",
+                json!({"apiVersion": "v1", "kind": "Namespace",
+                       "metadata": {"name": ns, "creationTimestamp": created,
+                                    "labels": {"kubernetes.io/metadata.name": ns}},
+                       "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}),
+            );
+        }
+        for i in 0..self.nodes.len() {
+            put(&mut store, "nodes", self.node_object(i));
+            put(
+                &mut store,
+                "leases",
+                json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                       "metadata": {"name": self.nodes[i].name, "namespace": "kube-node-lease"},
+                       "spec": {"holderIdentity": self.nodes[i].name, "leaseDurationSeconds": 40,
+                                "renewTime": created}}),
+            );
+        }
+        for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+            put(
+                &mut store,
+                "serviceaccounts",
+                json!({"apiVersion": "v1", "kind": "ServiceAccount",
+                       "metadata": {"name": "default", "namespace": ns, "creationTimestamp": created}}),
+            );
+            put(
+                &mut store,
+                "configmaps",
+                json!({"apiVersion": "v1", "kind": "ConfigMap",
+                       "metadata": {"name": "kube-root-ca.crt", "namespace": ns, "creationTimestamp": created},
+                       "data": {"ca.crt": "-----BEGIN CERTIFICATE-----\n(the cluster CA)\n-----END CERTIFICATE-----\n"}}),
+            );
+        }
+        put(
+            &mut store,
+            "services",
+            json!({"apiVersion": "v1", "kind": "Service",
+                   "metadata": {"name": "kubernetes", "namespace": "default", "creationTimestamp": created,
+                                "labels": {"component": "apiserver", "provider": "kubernetes"}},
+                   "spec": {"clusterIP": "10.96.0.1", "clusterIPs": ["10.96.0.1"], "type": "ClusterIP",
+                            "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
+                            "sessionAffinity": "None"}}),
+        );
+        put(
+            &mut store,
+            "services",
+            json!({"apiVersion": "v1", "kind": "Service",
+                   "metadata": {"name": "kube-dns", "namespace": "kube-system", "creationTimestamp": created,
+                                "labels": {"k8s-app": "kube-dns", "kubernetes.io/name": "CoreDNS"}},
+                   "spec": {"clusterIP": "10.96.0.10", "clusterIPs": ["10.96.0.10"], "type": "ClusterIP",
+                            "selector": {"k8s-app": "kube-dns"},
+                            "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
+                                      {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
+                                      {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}],
+                            "sessionAffinity": "None"}}),
+        );
+        store
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_cluster_is_the_reference_cluster() {
+        let c = Cluster::default();
+        let names: Vec<_> = c.nodes.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["cp", "w1", "w2"]);
+        assert_eq!(c.pod_cidr(0), "10.244.0.0/24");
+        assert_eq!(c.pod_cidr(2), "10.244.2.0/24");
+        let cp = c.node_object(0);
+        assert_eq!(cp["spec"]["taints"][0]["key"], CONTROL_PLANE_TAINT);
+        assert_eq!(cp["spec"]["taints"][0]["effect"], "NoSchedule");
+        assert_eq!(c.node_object(1)["status"]["allocatable"]["pods"], "110");
+    }
+
+    #[test]
+    fn installs_the_kubeadm_keyspace() {
+        let s = Cluster::default().install();
+        for key in [
+            "/registry/namespaces/default",
+            "/registry/minions/w1",
+            "/registry/leases/kube-node-lease/w2",
+            "/registry/serviceaccounts/default/default",
+            "/registry/configmaps/kube-system/kube-root-ca.crt",
+            "/registry/services/specs/default/kubernetes",
+        ] {
+            assert!(s.get(key).is_some(), "{key} missing");
+        }
+        let kv = s.get("/registry/minions/w1").unwrap();
+        assert_eq!(
+            kv.value["metadata"]["resourceVersion"],
+            serde_json::json!(kv.mod_revision.to_string())
+        );
+    }
+
+    #[test]
+    fn yaml_round_trip_and_errors() {
+        let c = Cluster::default();
+        assert_eq!(Cluster::from_yaml(&c.to_yaml()).unwrap(), c);
+        let err = Cluster::from_yaml("nodes:\n- name: a\n  cpus: 2\n").unwrap_err();
+        assert!(err.contains("unknown field `cpus`"), "{err}");
+        assert!(Cluster::from_yaml("nodes: []\n")
+            .unwrap_err()
+            .contains("no nodes"));
+    }
+}

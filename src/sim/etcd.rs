@@ -1,0 +1,248 @@
+//! etcd's data model: one global revision and, per key, `create_revision`,
+//! `mod_revision` and `version` (go.etcd.io/etcd/api/v3/mvccpb/kv.proto).
+//!
+//! Invariants:
+//! - every successful write bumps the store-wide revision by exactly one;
+//! - a key's `version` is 1 on creation and grows by one per modification; deleting the key
+//!   removes it (a later re-creation starts again at version 1);
+//! - Kubernetes' `metadata.resourceVersion` equals the key's `mod_revision`; the caller
+//!   (kube-apiserver) stamps it, because only the apiserver talks to etcd.
+//!
+//! [`Snapshot`] is a persistent map (`imbl::OrdMap`): cloning it is O(1) and shares
+//! structure, so every step of a trace can keep its own.
+
+use std::sync::Arc;
+
+use imbl::OrdMap;
+use serde_json::Value;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyValue {
+    pub create_revision: u64,
+    pub mod_revision: u64,
+    pub version: u64,
+    pub value: Arc<Value>,
+}
+
+/// What a write did, as a watch would report it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventType {
+    /// A PUT that created the key (version 1): Kubernetes' watch `ADDED`.
+    Added,
+    /// A PUT to an existing key: `MODIFIED`.
+    Modified,
+    /// `DELETED`.
+    Deleted,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Added => "ADDED",
+            EventType::Modified => "MODIFIED",
+            EventType::Deleted => "DELETED",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TxnError {
+    /// `If(mod_revision(key) == 0)` failed on create: the key exists.
+    AlreadyExists,
+    /// The key is absent.
+    NotFound,
+    /// `If(mod_revision(key) == expected)` failed on update.
+    Conflict,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Snapshot {
+    revision: u64,
+    kvs: OrdMap<String, KeyValue>,
+}
+
+impl Snapshot {
+    /// The store-wide revision: the number of writes so far.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    pub fn get(&self, key: &str) -> Option<&KeyValue> {
+        self.kvs.get(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.kvs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kvs.is_empty()
+    }
+
+    /// All keys in order, with their values.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &KeyValue)> {
+        self.kvs.iter()
+    }
+
+    /// Keys under a prefix, in order (etcd's range with `--prefix`).
+    pub fn range<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a String, &'a KeyValue)> + 'a {
+        self.kvs
+            .range(prefix.to_string()..)
+            .take_while(move |(k, _)| k.starts_with(prefix))
+    }
+
+    /// `Txn(If(ModRevision(key) == 0), Then(Put))`: creates the key or fails.
+    pub fn create(&mut self, key: &str, value: Value) -> Result<u64, TxnError> {
+        if self.kvs.contains_key(key) {
+            return Err(TxnError::AlreadyExists);
+        }
+        self.revision += 1;
+        self.kvs.insert(
+            key.to_string(),
+            KeyValue {
+                create_revision: self.revision,
+                mod_revision: self.revision,
+                version: 1,
+                value: Arc::new(value),
+            },
+        );
+        Ok(self.revision)
+    }
+
+    /// `Txn(If(ModRevision(key) == expected), Then(Put))`; `expected = None` skips the
+    /// compare (a plain update by the owner).
+    pub fn update(
+        &mut self,
+        key: &str,
+        value: Value,
+        expected: Option<u64>,
+    ) -> Result<u64, TxnError> {
+        let Some(old) = self.kvs.get(key) else {
+            return Err(TxnError::NotFound);
+        };
+        if expected.is_some_and(|rev| rev != old.mod_revision) {
+            return Err(TxnError::Conflict);
+        }
+        let kv = KeyValue {
+            create_revision: old.create_revision,
+            mod_revision: self.revision + 1,
+            version: old.version + 1,
+            value: Arc::new(value),
+        };
+        self.revision += 1;
+        self.kvs.insert(key.to_string(), kv);
+        Ok(self.revision)
+    }
+
+    /// Deletes the key; returns the revision of the delete.
+    pub fn delete(&mut self, key: &str) -> Result<u64, TxnError> {
+        if self.kvs.remove(key).is_none() {
+            return Err(TxnError::NotFound);
+        }
+        self.revision += 1;
+        Ok(self.revision)
+    }
+}
+
+/// The etcd key for an object (B.3.1): `/registry/<resource>/<namespace>/<name>`, or
+/// `/registry/<resource>/<name>` for cluster-scoped objects, with upstream's special
+/// prefixes (`nodes` → `minions`, `services` → `services/specs`, ...).
+pub fn key_for(resource: &str, namespace: &str, name: &str) -> String {
+    // SpecialDefaultResourcePrefixes, pkg/kubeapiserver/default_storage_factory_builder.go
+    let prefix = match resource {
+        "nodes" => "minions",
+        "services" => "services/specs",
+        "endpoints" => "services/endpoints",
+        "replicationcontrollers" => "controllers",
+        "ingresses" => "ingress",
+        other => other,
+    };
+    if namespace.is_empty() {
+        format!("/registry/{prefix}/{name}")
+    } else {
+        format!("/registry/{prefix}/{namespace}/{name}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn revisions_follow_etcd() {
+        let mut s = Snapshot::default();
+        assert_eq!(s.create("/registry/pods/default/a", json!(1)), Ok(1));
+        assert_eq!(s.create("/registry/pods/default/b", json!(1)), Ok(2));
+        assert_eq!(
+            s.update("/registry/pods/default/a", json!(2), Some(1)),
+            Ok(3)
+        );
+        let a = s.get("/registry/pods/default/a").unwrap();
+        assert_eq!((a.create_revision, a.mod_revision, a.version), (1, 3, 2));
+        assert_eq!(
+            s.create("/registry/pods/default/a", json!(3)),
+            Err(TxnError::AlreadyExists)
+        );
+        assert_eq!(
+            s.update("/registry/pods/default/a", json!(3), Some(1)),
+            Err(TxnError::Conflict)
+        );
+        assert_eq!(
+            s.revision(),
+            3,
+            "failed transactions do not bump the revision"
+        );
+        assert_eq!(s.delete("/registry/pods/default/a"), Ok(4));
+        assert_eq!(s.create("/registry/pods/default/a", json!(4)), Ok(5));
+        assert_eq!(s.get("/registry/pods/default/a").unwrap().version, 1);
+    }
+
+    #[test]
+    fn snapshots_are_independent() {
+        let mut s = Snapshot::default();
+        s.create("/k", json!(1)).unwrap();
+        let before = s.clone();
+        s.update("/k", json!(2), None).unwrap();
+        assert_eq!(*before.get("/k").unwrap().value, json!(1));
+        assert_eq!(*s.get("/k").unwrap().value, json!(2));
+    }
+
+    #[test]
+    fn prefix_range() {
+        let mut s = Snapshot::default();
+        for k in [
+            "/registry/pods/a/x",
+            "/registry/pods/b/y",
+            "/registry/podsx/z",
+            "/registry/minions/w1",
+        ] {
+            s.create(k, json!(null)).unwrap();
+        }
+        let keys: Vec<_> = s
+            .range("/registry/pods/")
+            .map(|(k, _)| k.as_str())
+            .collect();
+        assert_eq!(keys, ["/registry/pods/a/x", "/registry/pods/b/y"]);
+    }
+
+    #[test]
+    fn key_layout() {
+        assert_eq!(
+            key_for("pods", "default", "nginx"),
+            "/registry/pods/default/nginx"
+        );
+        assert_eq!(key_for("nodes", "", "w1"), "/registry/minions/w1");
+        assert_eq!(
+            key_for("services", "default", "kubernetes"),
+            "/registry/services/specs/default/kubernetes"
+        );
+        assert_eq!(
+            key_for("leases", "kube-node-lease", "w1"),
+            "/registry/leases/kube-node-lease/w1"
+        );
+    }
+}
