@@ -454,7 +454,8 @@ pub struct Server {
     /// Milliseconds it needs to exit after SIGTERM.
     #[serde(default)]
     pub stop_ms: u64,
-    /// Lines it prints to stdout/stderr on start (without timestamps).
+    /// Lines the image's ENTRYPOINT script prints before it starts the server (timestamped
+    /// lines are left out: there is no wall clock).
     #[serde(default)]
     pub start_logs: Vec<String>,
 }
@@ -486,6 +487,10 @@ pub struct RepositoryEntry {
     /// The image's long-running program, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<Server>,
+    /// The userland is BusyBox (error messages such as `cat: can't open 'f': …`);
+    /// otherwise GNU coreutils (`cat: f: …`).
+    #[serde(default)]
+    pub busybox: bool,
     /// Why the entry looks the way it does (sources, choices).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
@@ -822,6 +827,7 @@ fn repo(repository: &str, tags: Vec<TagEntry>) -> RepositoryEntry {
         entrypoint: Vec::new(),
         cmd: Vec::new(),
         server: None,
+        busybox: false,
         note: String::new(),
     }
 }
@@ -848,6 +854,7 @@ const NGINX_ENTRYPOINT_LOGS: &[&str] = &[
 pub fn default_images() -> ImageTable {
     let busybox_shell = |mut r: RepositoryEntry| {
         r.cmd = strings(&["sh"]);
+        r.busybox = true;
         r
     };
     let mut nginx = repo(
@@ -876,7 +883,7 @@ pub fn default_images() -> ImageTable {
     nginx.entrypoint = strings(&["/docker-entrypoint.sh"]);
     nginx.cmd = strings(&["nginx", "-g", "daemon off;"]);
     nginx.server = Some(Server {
-        binaries: strings(&["nginx", "docker-entrypoint.sh"]),
+        binaries: strings(&["nginx"]),
         ports: vec![80],
         grpc_ports: vec![],
         listen_after_ms: 100,
@@ -1091,7 +1098,7 @@ pub fn default_images() -> ImageTable {
     redis.entrypoint = strings(&["docker-entrypoint.sh"]);
     redis.cmd = strings(&["redis-server"]);
     redis.server = Some(Server {
-        binaries: strings(&["redis-server", "docker-entrypoint.sh"]),
+        binaries: strings(&["redis-server"]),
         ports: vec![6379],
         grpc_ports: vec![],
         listen_after_ms: 100,
