@@ -231,7 +231,7 @@ impl Behaviour {
         }
         let ramp =
             u128::from(self.memory_ramp_ms) * u128::from(limit) / u128::from(self.memory_bytes);
-        Some(self.memory_from_ms + ramp as u64)
+        Some(self.memory_from_ms.saturating_add(ramp as u64))
     }
 
     /// How this run ends on its own, given the container's environment: the earlier of its
@@ -1199,7 +1199,7 @@ impl Run {
                 self.log(LogText::Text(line.clone()));
             }
         }
-        let from_ms = self.t + server.listen_after_ms;
+        let from_ms = self.t.saturating_add(server.listen_after_ms);
         for port in &server.ports {
             self.ports.push(PortSpan {
                 port: *port,
@@ -1243,7 +1243,7 @@ impl Run {
             .and_then(|rest| rest.strip_suffix(')'))
             .and_then(|n| n.trim().parse::<usize>().ok())
         {
-            self.t += PERL_BPI_MS;
+            self.t = self.t.saturating_add(PERL_BPI_MS);
             match bpi(n) {
                 Some(pi) => self.log(LogText::Text(pi)),
                 None => self.warnings.push(format!(
@@ -1312,7 +1312,7 @@ impl Run {
         }
         if let Some(timeout) = value(&["--timeout", "-t"]) {
             if let Some(ms) = stress_timeout_ms(timeout) {
-                self.t += ms;
+                self.t = self.t.saturating_add(ms);
                 self.log(LogText::Text(format!(
                     "stress: info: [1] successful run completed in {}s",
                     ms / 1000
@@ -1733,5 +1733,558 @@ fn exec_probe(command: &[String], b: &Behaviour, t: u64) -> ProbeResult {
     } else {
         // A failing command with no output: the kubelet's message is empty.
         ProbeResult::fail("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::image::default_images;
+    use crate::sim::manifest;
+    use serde_json::json;
+
+    /// The first container of the pod (or pod template) in a corpus manifest, and the
+    /// pod's annotations.
+    fn corpus_container(text: &str) -> (Value, Value) {
+        let parsed = manifest::parse(text);
+        assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+        let doc = &parsed.documents[0].value;
+        let spec = doc
+            .pointer("/spec/template/spec")
+            .or_else(|| doc.get("spec"))
+            .expect("a pod spec");
+        let annotations = doc
+            .pointer("/spec/template/metadata/annotations")
+            .or_else(|| doc.pointer("/metadata/annotations"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        (spec["containers"][0].clone(), annotations)
+    }
+
+    fn corpus(text: &str) -> Behaviour {
+        let (container, annotations) = corpus_container(text);
+        container_behaviour(&container, &annotations, &default_images())
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn pod_with(container: Value, annotations: Value) -> Behaviour {
+        container_behaviour(&container, &annotations, &default_images())
+    }
+
+    #[test]
+    fn command_demo_prints_two_lines_and_completes() {
+        let b = corpus(include_str!("../../tests/corpus/pods__commands.yaml"));
+        assert_eq!(b.argv, ["printenv", "HOSTNAME", "KUBERNETES_PORT"]);
+        let env = env(&[
+            ("HOSTNAME", "command-demo"),
+            ("KUBERNETES_PORT", "tcp://10.96.0.1:443"),
+            (
+                "PATH",
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            ),
+        ]);
+        let end = b.termination(&env).expect("printenv exits");
+        assert_eq!((end.exit_code, end.reason), (0, "Completed"));
+        assert_eq!(
+            logs(&b, &env, 5_000),
+            ["command-demo", "tcp://10.96.0.1:443"]
+        );
+        // printenv exits 1 when a variable is unset.
+        let partial = self::env(&[("HOSTNAME", "command-demo")]);
+        assert_eq!(b.termination(&partial).unwrap().reason, "Error");
+        assert!(b.warnings.is_empty(), "{:?}", b.warnings);
+    }
+
+    #[test]
+    fn liveness_exec_file_exists_for_30s_then_probe_fails() {
+        let text = include_str!("../../tests/corpus/pods__probe__exec-liveness.yaml");
+        let (container, _) = corpus_container(text);
+        let b = corpus(text);
+        assert!(b.busybox);
+        assert!(b.file_exists("/tmp/healthy", 0));
+        assert!(b.file_exists("/tmp/healthy", 29_999));
+        assert!(!b.file_exists("/tmp/healthy", 30_000));
+        // `sleep 600` after the removal: exits 0 at 630 s if nothing kills it first.
+        assert_eq!(b.exit_after_ms, Some(630_000));
+        // sh as PID 1 ignores SIGTERM: the kubelet waits the whole grace period.
+        assert!(b.ignores_sigterm);
+        assert_eq!(b.stop(30_000), (30_000, 137));
+        let liveness = &container["livenessProbe"];
+        assert_eq!(
+            probe(liveness, &b, 25_000, "10.244.1.2"),
+            ProbeResult::ok("")
+        );
+        assert_eq!(
+            probe(liveness, &b, 35_000, "10.244.1.2"),
+            ProbeResult::fail("cat: can't open '/tmp/healthy': No such file or directory")
+        );
+    }
+
+    #[test]
+    fn goproxy_listens_on_8080() {
+        let text = include_str!("../../tests/corpus/pods__probe__tcp-liveness-readiness.yaml");
+        let (container, _) = corpus_container(text);
+        let b = corpus(text);
+        assert_eq!(b.argv, ["/goproxy"]);
+        assert_eq!(b.exit_after_ms, None);
+        assert!(b.listening(8080, 15_000).is_some());
+        assert!(!b.ignores_sigterm);
+        let readiness = &container["readinessProbe"];
+        assert!(probe(readiness, &b, 15_000, "10.244.1.2").success);
+        // Nothing on another port.
+        let other = json!({"tcpSocket": {"port": 9090}});
+        assert_eq!(
+            probe(&other, &b, 15_000, "10.244.1.2"),
+            ProbeResult::fail("dial tcp 10.244.1.2:9090: connect: connection refused")
+        );
+    }
+
+    #[test]
+    fn etcd_serves_grpc_health() {
+        let text = include_str!("../../tests/corpus/pods__probe__grpc-liveness.yaml");
+        let (container, _) = corpus_container(text);
+        let b = corpus(text);
+        assert_eq!(b.exit_after_ms, None);
+        let liveness = &container["livenessProbe"];
+        assert_eq!(
+            probe(liveness, &b, 10_000, "10.244.2.3"),
+            ProbeResult::ok("service healthy")
+        );
+        // Before etcd listens, the prober times out dialling.
+        assert_eq!(
+            probe(liveness, &b, 0, "10.244.2.3"),
+            ProbeResult::fail(
+                "timeout: failed to connect service \"10.244.2.3:2379\" within 1s: context deadline exceeded"
+            )
+        );
+    }
+
+    #[test]
+    fn dapi_test_pod_prints_its_environment_and_completes() {
+        let b = corpus(include_str!(
+            "../../tests/corpus/pods__pod-configmap-envFrom.yaml"
+        ));
+        let env = env(&[("SPECIAL_LEVEL", "very"), ("HOSTNAME", "dapi-test-pod")]);
+        assert_eq!(
+            b.termination(&env).unwrap(),
+            Termination {
+                at_ms: 0,
+                exit_code: 0,
+                reason: "Completed"
+            }
+        );
+        assert_eq!(
+            logs(&b, &env, 1_000),
+            ["HOSTNAME=dapi-test-pod", "SPECIAL_LEVEL=very"]
+        );
+    }
+
+    #[test]
+    fn pi_job_prints_1000_digits_and_completes() {
+        let b = corpus(include_str!("../../tests/corpus/controllers__job.yaml"));
+        let none = BTreeMap::new();
+        let end = b.termination(&none).unwrap();
+        assert_eq!((end.exit_code, end.reason), (0, "Completed"));
+        assert_eq!(end.at_ms, PERL_BPI_MS);
+        assert!(
+            logs(&b, &none, 0).is_empty(),
+            "nothing printed before it finishes"
+        );
+        let lines = logs(&b, &none, 60_000);
+        assert_eq!(lines.len(), 1);
+        let pi = &lines[0];
+        // 1000 significant digits plus the point; checked against perl's own output.
+        assert_eq!(pi.len(), 1001);
+        assert!(pi.starts_with("3.14159265358979323846"));
+        assert!(pi.ends_with("6611195909216420199"), "{}", &pi[980..]);
+        assert_eq!(bpi(5).as_deref(), Some("3.1416"));
+        assert_eq!(bpi(1).as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn stress_uses_150m_and_is_oom_killed_under_a_smaller_limit() {
+        let text = include_str!("../../tests/corpus/pods__resource__memory-request-limit-3.yaml");
+        let b = corpus(text);
+        assert_eq!(b.memory_bytes, 150 * 1024 * 1024);
+        assert_eq!(b.memory_limit_bytes, Some(1000 * 1024 * 1024 * 1024));
+        assert_eq!(b.oom_kill_at(), None, "1000Gi is plenty");
+        assert_eq!(b.exit_after_ms, None);
+        assert_eq!(
+            logs(&b, &BTreeMap::new(), 1),
+            ["stress: info: [1] dispatching hogs: 0 cpu, 0 io, 1 vm, 0 hdd"]
+        );
+        // The website's memory-demo-2: 250M with a 100Mi limit → OOMKilled.
+        let (mut container, _) = corpus_container(text);
+        container["args"] = json!(["--vm", "1", "--vm-bytes", "250M", "--vm-hang", "1"]);
+        container["resources"] =
+            json!({"limits": {"memory": "100Mi"}, "requests": {"memory": "50Mi"}});
+        let b = pod_with(container, Value::Null);
+        let end = b.termination(&BTreeMap::new()).unwrap();
+        assert_eq!((end.exit_code, end.reason), (137, "OOMKilled"));
+        assert!(end.at_ms <= 200);
+    }
+
+    #[test]
+    fn nginx_serves_port_80_forever_and_stops_fast() {
+        let b = corpus(include_str!("../../tests/corpus/pods__simple-pod.yaml"));
+        assert_eq!(
+            b.argv,
+            ["/docker-entrypoint.sh", "nginx", "-g", "daemon off;"]
+        );
+        assert_eq!(b.exit_after_ms, None);
+        assert!(b.listening(80, 1_000).is_some());
+        assert_eq!(b.stop(30_000), (100, 0));
+        let http = json!({"httpGet": {"path": "/", "port": 80}});
+        assert!(probe(&http, &b, 1_000, "10.244.1.2").success);
+        let lines = logs(&b, &BTreeMap::new(), 1_000);
+        assert_eq!(
+            lines.last().unwrap(),
+            "/docker-entrypoint.sh: Configuration complete; ready for start up"
+        );
+        // Lifecycle demo and secret envars: nginx too.
+        for text in [
+            include_str!("../../tests/corpus/pods__lifecycle-events.yaml"),
+            include_str!("../../tests/corpus/pods__inject__secret-envars-pod.yaml"),
+        ] {
+            let b = corpus(text);
+            assert!(b.listening(80, 1_000).is_some());
+            assert_eq!(b.exit_after_ms, None);
+        }
+        // A bare `nginx` command bypasses the entrypoint script and its log lines.
+        let b = pod_with(
+            json!({"name": "n", "image": "nginx", "command": ["nginx", "-g", "daemon off;"]}),
+            Value::Null,
+        );
+        assert!(b.listening(80, 1_000).is_some());
+        assert!(logs(&b, &BTreeMap::new(), 1_000).is_empty());
+    }
+
+    #[test]
+    fn frontend_and_fluentd_images() {
+        let b = corpus(include_str!(
+            "../../tests/corpus/examples__guestbook__frontend-deployment.yaml"
+        ));
+        assert!(b.listening(80, 1_000).is_some());
+        let (container, _) = corpus_container(include_str!(
+            "../../tests/corpus/controllers__daemonset.yaml"
+        ));
+        let info = default_images()
+            .resolve(container["image"].as_str().unwrap())
+            .unwrap();
+        assert!(!info.exists);
+    }
+
+    #[test]
+    fn default_commands_of_shell_images_exit_at_once() {
+        for image in [
+            "busybox",
+            "busybox:1.36",
+            "registry.k8s.io/busybox",
+            "debian",
+            "alpine",
+        ] {
+            let b = pod_with(json!({"name": "c", "image": image}), Value::Null);
+            let end = b.termination(&BTreeMap::new()).unwrap();
+            assert_eq!((end.at_ms, end.reason), (0, "Completed"), "{image}");
+        }
+        let pause = pod_with(
+            json!({"name": "c", "image": "registry.k8s.io/pause:3.10"}),
+            Value::Null,
+        );
+        assert_eq!(pause.exit_after_ms, None);
+        assert!(!pause.ignores_sigterm);
+    }
+
+    #[test]
+    fn simple_commands() {
+        let run = |command: Value| {
+            pod_with(
+                json!({"name": "c", "image": "busybox:1.36", "command": command}),
+                Value::Null,
+            )
+        };
+        let b = run(json!(["sleep", "3600"]));
+        assert_eq!((b.exit_after_ms, b.exit_code), (Some(3_600_000), 0));
+        assert!(b.ignores_sigterm);
+        assert_eq!(run(json!(["sleep", "infinity"])).exit_after_ms, None);
+        assert_eq!(
+            run(json!(["sleep", "1m", "30"])).exit_after_ms,
+            Some(90_000)
+        );
+        assert_eq!(run(json!(["false"])).exit_code, 1);
+        assert_eq!(run(json!(["true"])).exit_code, 0);
+        let echo = run(json!(["echo", "hello", "$HOSTNAME"]));
+        assert_eq!(
+            logs(&echo, &env(&[("HOSTNAME", "pod-a")]), 0),
+            ["hello pod-a"]
+        );
+        let unknown = run(json!(["/app/server", "--port", "8080"]));
+        assert_eq!(
+            unknown.exit_after_ms, None,
+            "unknown programs run until stopped"
+        );
+        assert!(!unknown.ignores_sigterm);
+        let tail = run(json!(["tail", "-f", "/dev/null"]));
+        assert_eq!(tail.exit_after_ms, None);
+    }
+
+    #[test]
+    fn shell_scripts() {
+        let script = |s: &str| {
+            pod_with(
+                json!({"name": "c", "image": "busybox:1.36", "command": ["sh", "-c", s]}),
+                Value::Null,
+            )
+        };
+        let b = script("echo starting; sleep 5; exit 3");
+        assert_eq!((b.exit_after_ms, b.exit_code), (Some(5_000), 3));
+        assert_eq!(logs(&b, &BTreeMap::new(), 10_000), ["starting"]);
+
+        let b = script("false && echo never; echo always || echo not; exit 0");
+        assert_eq!(logs(&b, &BTreeMap::new(), 0), ["always"]);
+
+        let b = script("echo ready > /tmp/ready; sleep 10; rm -f /tmp/ready; sleep 10");
+        assert!(b.file_exists("/tmp/ready", 9_999));
+        assert!(!b.file_exists("/tmp/ready", 10_000));
+        assert!(
+            logs(&b, &BTreeMap::new(), 30_000).is_empty(),
+            "redirected output is not logged"
+        );
+        assert_eq!(b.exit_after_ms, Some(20_000));
+
+        let b = script("while true; do echo \"tick $(date)\"; sleep 10; done");
+        assert_eq!(b.exit_after_ms, None);
+        assert_eq!(
+            logs(&b, &BTreeMap::new(), 25_000).len(),
+            3,
+            "at 0, 10 and 20 s"
+        );
+
+        let b =
+            script("touch /tmp/a\nwhile :; do touch /tmp/up; sleep 5; rm /tmp/up; sleep 5; done");
+        assert!(b.file_exists("/tmp/up", 12_000));
+        assert!(!b.file_exists("/tmp/up", 17_000));
+        assert!(b.file_exists("/tmp/a", 17_000));
+
+        let b = script("trap 'exit 0' TERM; sleep 3600 & wait");
+        assert!(!b.ignores_sigterm);
+
+        let b = script("echo '$HOME' \"$HOME\"; exit 300");
+        assert_eq!(logs(&b, &env(&[("HOME", "/root")]), 0), ["$HOME /root"]);
+        assert_eq!(b.exit_code, 44);
+
+        let b = script("if [ -f /x ]; then echo yes; fi; sleep 2");
+        assert_eq!(b.exit_after_ms, Some(2_000));
+
+        let b = script("cat /missing");
+        assert_eq!(
+            logs(&b, &BTreeMap::new(), 0),
+            ["cat: can't open '/missing': No such file or directory"]
+        );
+        assert_eq!(b.exit_code, 1);
+    }
+
+    #[test]
+    fn annotations_override_and_warn() {
+        let container = json!({"name": "web", "image": "nginx"});
+        let b = pod_with(
+            container.clone(),
+            json!({
+                "podflow.dev/exit-after": "5s",
+                "podflow.dev/exit-code": "1",
+                "podflow.dev/exit-code.web": "2",
+                "podflow.dev/exit-code.other": "9",
+            }),
+        );
+        assert_eq!(
+            b.termination(&BTreeMap::new()),
+            Some(Termination {
+                at_ms: 5_000,
+                exit_code: 2,
+                reason: "Error"
+            })
+        );
+        assert!(b.warnings.is_empty(), "{:?}", b.warnings);
+
+        let b = pod_with(
+            json!({"name": "web", "image": "nginx", "resources": {"limits": {"memory": "128Mi"}}}),
+            json!({"podflow.dev/memory": "300Mi"}),
+        );
+        assert_eq!(b.termination(&BTreeMap::new()).unwrap().reason, "OOMKilled");
+
+        let b = pod_with(
+            container.clone(),
+            json!({
+                "podflow.dev/exit-after": "five seconds",
+                "podflow.dev/exit-code": "256",
+                "podflow.dev/memory": "lots",
+                "podflow.dev/http-status": "200x",
+                "podflow.dev/ignore-sigterm": "yes",
+                "podflow.dev/crash": "true",
+            }),
+        );
+        assert_eq!(b.exit_after_ms, None);
+        assert_eq!(b.warnings, [
+            "unknown annotation podflow.dev/crash; ignored (known: podflow.dev/exit-after, podflow.dev/exit-code, podflow.dev/memory, podflow.dev/ready-after, podflow.dev/healthy-for, podflow.dev/http-status, podflow.dev/ignore-sigterm, podflow.dev/stop-after)",
+            "podflow.dev/exit-after: \"five seconds\" is not a duration like 5s, 1m30s or 250ms (time: invalid duration \"five seconds\"); ignored",
+            "podflow.dev/exit-code: \"256\" is not an exit code 0–255; ignored",
+            "podflow.dev/http-status: \"200x\" is not an HTTP status 100–599; ignored",
+            "podflow.dev/ignore-sigterm: \"yes\" is not \"true\" or \"false\"; ignored",
+            "podflow.dev/memory: \"lots\" is not a memory quantity like 300Mi; ignored",
+        ]);
+
+        let b = pod_with(container.clone(), json!({"podflow.dev/exit-code": "1"}));
+        assert_eq!(b.warnings, [
+            "podflow.dev/exit-code has no effect on container \"web\": it never exits on its own; add podflow.dev/exit-after"
+        ]);
+        // Non-string and unrelated annotations are fine.
+        let b = pod_with(
+            container,
+            json!({"kubectl.kubernetes.io/last-applied-configuration": "{}"}),
+        );
+        assert!(b.warnings.is_empty());
+    }
+
+    #[test]
+    fn probe_overrides_and_messages() {
+        let container = json!({"name": "app", "image": "registry.k8s.io/goproxy:0.1",
+            "ports": [{"name": "http", "containerPort": 8080}]});
+        let b = pod_with(
+            container.clone(),
+            json!({"podflow.dev/ready-after": "20s", "podflow.dev/healthy-for": "60s"}),
+        );
+        let http = json!({"httpGet": {"path": "/healthz", "port": "http"}});
+        assert_eq!(
+            probe(&http, &b, 10_000, "10.244.1.2"),
+            ProbeResult::fail(
+                "Get \"http://10.244.1.2:8080/healthz\": dial tcp 10.244.1.2:8080: connect: connection refused"
+            )
+        );
+        assert!(probe(&http, &b, 20_000, "10.244.1.2").success);
+        assert_eq!(
+            probe(&http, &b, 60_000, "10.244.1.2"),
+            ProbeResult::fail("HTTP probe failed with statuscode: 500")
+        );
+        let tcp = json!({"tcpSocket": {"port": 8080}});
+        assert!(probe(&tcp, &b, 30_000, "10.244.1.2").success);
+        assert!(!probe(&tcp, &b, 60_000, "10.244.1.2").success);
+        let exec = json!({"exec": {"command": ["/bin/check"]}});
+        assert!(!probe(&exec, &b, 10_000, "10.244.1.2").success);
+        assert!(probe(&exec, &b, 30_000, "10.244.1.2").success);
+
+        let b = pod_with(container.clone(), json!({"podflow.dev/http-status": "503"}));
+        assert_eq!(
+            probe(&http, &b, 1_000, "10.244.1.2"),
+            ProbeResult::fail("HTTP probe failed with statuscode: 503")
+        );
+        let missing = json!({"httpGet": {"port": "metrics"}});
+        assert_eq!(
+            probe(&missing, &b, 1_000, "10.244.1.2"),
+            ProbeResult::fail("couldn't find port: metrics in app")
+        );
+        // gRPC against an HTTP server, and against an unhealthy gRPC server.
+        let grpc = json!({"grpc": {"port": 8080}});
+        assert!(probe(&grpc, &b, 1_000, "10.244.1.2")
+            .message
+            .starts_with("error: health rpc probe failed"));
+        let etcd = pod_with(
+            json!({"name": "etcd", "image": "registry.k8s.io/etcd:3.5.1-0", "command": ["etcd"]}),
+            json!({"podflow.dev/healthy-for": "1m"}),
+        );
+        assert_eq!(
+            probe(
+                &json!({"grpc": {"port": 2379}}),
+                &etcd,
+                61_000,
+                "10.244.1.2"
+            ),
+            ProbeResult::fail("service unhealthy (responded with \"NOT_SERVING\")")
+        );
+        // GNU userland (debian) words the cat error differently.
+        let debian = pod_with(
+            json!({"name": "d", "image": "debian", "command": ["sleep", "60"]}),
+            Value::Null,
+        );
+        let cat = json!({"exec": {"command": ["cat", "/tmp/healthy"]}});
+        assert_eq!(
+            probe(&cat, &debian, 0, "10.244.1.2"),
+            ProbeResult::fail("cat: /tmp/healthy: No such file or directory")
+        );
+    }
+
+    #[test]
+    fn stop_and_grace() {
+        let b = pod_with(
+            json!({"name": "n", "image": "nginx"}),
+            json!({"podflow.dev/stop-after": "45s"}),
+        );
+        assert_eq!(
+            b.stop(30_000),
+            (30_000, 137),
+            "slower than the grace period"
+        );
+        assert_eq!(b.stop(60_000), (45_000, 0));
+        let b = pod_with(
+            json!({"name": "n", "image": "nginx"}),
+            json!({"podflow.dev/ignore-sigterm": "true"}),
+        );
+        assert_eq!(b.stop(30_000), (30_000, 137));
+    }
+
+    #[test]
+    fn vish_stress_ramps_up() {
+        let b = pod_with(
+            json!({"name": "s", "image": "vish/stress", "args": ["-mem-total", "150Mi", "-mem-alloc-size", "10Mi", "-mem-alloc-sleep", "1s"],
+                   "resources": {"limits": {"memory": "100Mi"}}}),
+            Value::Null,
+        );
+        assert_eq!(b.memory_bytes, 150 * 1024 * 1024);
+        assert_eq!(b.memory_ramp_ms, 15_000);
+        assert_eq!(b.oom_kill_at(), Some(10_000));
+    }
+
+    #[test]
+    fn repeated_logs_are_bounded() {
+        let b = pod_with(
+            json!({"name": "c", "image": "busybox", "command": ["sh", "-c", "while true; do echo x; sleep 0.001; done"]}),
+            Value::Null,
+        );
+        assert_eq!(logs(&b, &BTreeMap::new(), 3_600_000).len(), MAX_LOG_LINES);
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        for container in [
+            json!(null),
+            json!({}),
+            json!({"name": 3, "image": ["x"], "command": "sleep 1", "args": [1, null]}),
+            json!({"name": "c", "image": "busybox", "command": []}),
+            json!({"name": "c", "image": "busybox", "command": ["sh", "-c"]}),
+            json!({"name": "c", "image": "busybox", "command": ["sh", "-c", "while true; do"]}),
+            json!({"name": "c", "image": "busybox", "command": ["sh", "-c", "\"unterminated ' ; && || > >> < | \\"]}),
+            json!({"name": "c", "image": "busybox", "command": ["sleep", "-1"]}),
+            json!({"name": "c", "image": "busybox", "command": ["stress", "--vm", "99999999999", "--vm-bytes", "99999999999G"]}),
+        ] {
+            let b = container_behaviour(
+                &container,
+                &json!({"podflow.dev/exit-after": 5}),
+                &default_images(),
+            );
+            let _ = logs(&b, &BTreeMap::new(), u64::MAX);
+            for p in [
+                json!({}),
+                json!({"httpGet": {}}),
+                json!({"grpc": {"port": -1}}),
+                json!({"exec": {"command": []}}),
+            ] {
+                let _ = probe(&p, &b, u64::MAX, "fd00::1");
+            }
+        }
     }
 }
