@@ -10,8 +10,10 @@
 //! - Bounded: input bytes, documents, objects, nodes and steps all have named limits
 //!   ([`limits`]), and reaching one is reported in plain words.
 
+pub mod behaviour;
 pub mod cluster;
 pub mod etcd;
+pub mod image;
 pub mod limits;
 pub mod manifest;
 pub mod object;
