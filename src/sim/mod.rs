@@ -10,6 +10,8 @@
 //! - Bounded: input bytes, documents, objects, nodes and steps all have named limits
 //!   ([`limits`]), and reaching one is reported in plain words.
 
+pub mod clock;
+pub mod kubectl;
 pub mod limits;
 pub mod manifest;
 pub mod object;
