@@ -110,7 +110,13 @@ pub fn rfc3339_micro(at_ms: u64) -> String {
 /// Go's `time.RFC1123Z` as `kubectl describe` prints `Start Time:`, `Started:` and
 /// `Finished:`: `Mon, 02 Jun 2025 09:00:03 +0000` (the simulated cluster runs in UTC).
 pub fn rfc1123z(at_ms: u64) -> String {
-    let c = civil(unix_ms(at_ms));
+    rfc1123z_signed(at_ms as i64)
+}
+
+/// [`rfc1123z`] for any logical time, including instants before the epoch (a timestamp
+/// read back from an object may predate the simulation).
+pub fn rfc1123z_signed(at_ms: i64) -> String {
+    let c = civil(EPOCH_UNIX_SECONDS * 1000 + at_ms);
     format!(
         "{}, {:02} {} {:04} {:02}:{:02}:{:02} +0000",
         WEEKDAYS[c.weekday],
