@@ -2279,10 +2279,207 @@ pub fn qos_class(pod: &Value) -> String {
 // -o yaml
 // ---------------------------------------------------------------------------------------
 
-/// `kubectl get -o yaml`: the stored object, keys in alphabetical order (serde_json's
-/// map is a BTreeMap here), block style as kubectl's sigs.k8s.io/yaml prints it.
+/// `kubectl get -o yaml`: the stored object as sigs.k8s.io/yaml (go-yaml v2) prints it:
+/// keys in alphabetical order (serde_json's map is a BTreeMap here), sequences not
+/// indented under their key, `{}`/`[]` for empty collections, and go-yaml's quoting:
+/// strings that would read back as another type (`"True"`, `"1021"`, `""`,
+/// `"2025-06-02T09:00:00Z"`) in double quotes, strings that cannot be plain (`'*'`,
+/// `'a: b'`) in single quotes, multi-line strings as `|` / `|-` blocks.
+/// Not reproduced: go-yaml's folding of long plain strings at 80 columns.
 pub fn to_yaml(obj: &Value) -> String {
-    serde_yaml::to_string(obj).unwrap_or_default()
+    let mut out = String::new();
+    match obj {
+        Value::Object(m) if !m.is_empty() => yaml_map(m, 0, &mut out),
+        Value::Array(a) if !a.is_empty() => yaml_seq(a, 0, &mut out),
+        other => {
+            out.push_str(&yaml_scalar(other, 0));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn yaml_map(map: &Map<String, Value>, indent: usize, out: &mut String) {
+    for (key, value) in map {
+        out.extend(std::iter::repeat_n(' ', indent));
+        out.push_str(&yaml_string(key, indent));
+        yaml_value_after_key(value, indent, out);
+    }
+}
+
+/// Writes `: value` (or `:` and a nested block) after a map key at `indent`.
+fn yaml_value_after_key(value: &Value, indent: usize, out: &mut String) {
+    match value {
+        Value::Object(m) if !m.is_empty() => {
+            out.push_str(":\n");
+            yaml_map(m, indent + 2, out);
+        }
+        // go-yaml v2 does not indent a sequence under its key.
+        Value::Array(a) if !a.is_empty() => {
+            out.push_str(":\n");
+            yaml_seq(a, indent, out);
+        }
+        other => {
+            out.push_str(": ");
+            out.push_str(&yaml_scalar(other, indent + 2));
+            out.push('\n');
+        }
+    }
+}
+
+fn yaml_seq(items: &[Value], indent: usize, out: &mut String) {
+    for item in items {
+        out.extend(std::iter::repeat_n(' ', indent));
+        out.push_str("- ");
+        match item {
+            Value::Object(m) if !m.is_empty() => {
+                // The first key shares the `- ` line; the others align under it.
+                for (i, (key, value)) in m.iter().enumerate() {
+                    if i > 0 {
+                        out.extend(std::iter::repeat_n(' ', indent + 2));
+                    }
+                    out.push_str(&yaml_string(key, indent + 2));
+                    yaml_value_after_key(value, indent + 2, out);
+                }
+            }
+            Value::Array(a) if !a.is_empty() => {
+                out.push('\n');
+                yaml_seq(a, indent + 2, out);
+            }
+            other => {
+                out.push_str(&yaml_scalar(other, indent + 2));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn yaml_scalar(value: &Value, indent: usize) -> String {
+    match value {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => yaml_string(s, indent),
+        Value::Array(_) => "[]".to_string(),
+        Value::Object(_) => "{}".to_string(),
+    }
+}
+
+/// go-yaml v2's choice of style for a string scalar.
+fn yaml_string(text: &str, indent: usize) -> String {
+    if text.contains('\n') {
+        return yaml_literal(text, indent);
+    }
+    if resolves_to_non_string(text) {
+        return yaml_double_quoted(text);
+    }
+    if plain_allowed(text) {
+        return text.to_string();
+    }
+    if text.chars().all(|c| !c.is_control()) {
+        return format!("'{}'", text.replace('\'', "''"));
+    }
+    yaml_double_quoted(text)
+}
+
+fn yaml_double_quoted(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A `|` block; `|-` when the text has no final newline, `|+` when it has several.
+fn yaml_literal(text: &str, indent: usize) -> String {
+    let chomp = if !text.ends_with('\n') {
+        "-"
+    } else if text.ends_with("\n\n") {
+        "+"
+    } else {
+        ""
+    };
+    let mut out = format!("|{chomp}");
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    for line in body.split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            out.extend(std::iter::repeat_n(' ', indent));
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// Whether go-yaml v2's resolver reads the plain text as something other than a string
+/// (null, a YAML 1.1 bool, an int, a float, a timestamp): the encoder then quotes it.
+fn resolves_to_non_string(text: &str) -> bool {
+    const SPECIAL: [&str; 36] = [
+        "", "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+        "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
+        ".inf", ".Inf", ".INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN",
+    ];
+    if SPECIAL.contains(&text) {
+        return true;
+    }
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let digits = unsigned.replace('_', "");
+    let all = |s: &str, f: fn(u8) -> bool| !s.is_empty() && s.bytes().all(f);
+    let is_int = all(&digits, |b| b.is_ascii_digit())
+        || digits
+            .strip_prefix("0x")
+            .is_some_and(|h| all(h, |b| b.is_ascii_hexdigit()))
+        || digits
+            .strip_prefix("0b")
+            .is_some_and(|h| all(h, |b| b == b'0' || b == b'1'));
+    let (mantissa, exponent) = match digits.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
+        None => (digits.as_str(), None),
+    };
+    let exponent_ok = exponent.is_none_or(|e| all(e, |b| b.is_ascii_digit()));
+    let mantissa_ok = mantissa.matches('.').count() <= 1
+        && mantissa.bytes().any(|b| b.is_ascii_digit())
+        && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && (mantissa.contains('.') || exponent.is_some());
+    let is_float = mantissa_ok && exponent_ok;
+    let bytes = text.as_bytes();
+    let is_timestamp = bytes.len() >= 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && (bytes.len() == 10 || clock::parse_rfc3339(text).is_some());
+    is_int || is_float || is_timestamp
+}
+
+/// The emitter's test for plain style: indicators at the start, `: ` or ` #` inside,
+/// or surrounding spaces force quoting.
+fn plain_allowed(text: &str) -> bool {
+    let mut chars = text.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+        // `-`, `?` and `:` may start a plain scalar when a non-space follows.
+        let next_is_text = chars.next().is_some_and(|c| c != ' ');
+        if !("-?:".contains(first) && next_is_text) {
+            return false;
+        }
+    }
+    if text.starts_with(' ') || text.ends_with(' ') || text.ends_with(':') {
+        return false;
+    }
+    if text.contains(": ") || text.contains(" #") {
+        return false;
+    }
+    text.chars().all(|c| !c.is_control())
 }
 
 #[cfg(test)]
@@ -3218,11 +3415,48 @@ kube-proxy   3         3         3       3            3           kubernetes.io/
     }
 
     #[test]
-    fn yaml_output_has_sorted_keys() {
+    fn yaml_output_quotes_like_kubectl() {
         let pod = json!({"spec": {"b": 1, "a": 2}, "kind": "Pod", "apiVersion": "v1"});
         assert_eq!(
             to_yaml(&pod),
             "apiVersion: v1\nkind: Pod\nspec:\n  a: 2\n  b: 1\n"
+        );
+        let obj = json!({
+            "metadata": {"creationTimestamp": t(0), "resourceVersion": "1021", "labels": {"run": "nginx"},
+                         "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{\"a\":1}\n"}},
+            "status": {"conditions": [{"status": "True", "type": "Ready", "lastProbeTime": null}],
+                       "podIP": "10.244.1.2", "empty": "", "cpu": "0.5"},
+            "spec": {"containers": [{"name": "nginx", "resources": {}, "args": ["*", "a: b", "sleep 3600"], "ports": []}]}
+        });
+        assert_eq!(
+            to_yaml(&obj),
+            "\
+metadata:
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: |
+      {\"a\":1}
+  creationTimestamp: \"2025-06-02T09:00:00Z\"
+  labels:
+    run: nginx
+  resourceVersion: \"1021\"
+spec:
+  containers:
+  - args:
+    - '*'
+    - 'a: b'
+    - sleep 3600
+    name: nginx
+    ports: []
+    resources: {}
+status:
+  conditions:
+  - lastProbeTime: null
+    status: \"True\"
+    type: Ready
+  cpu: \"0.5\"
+  empty: \"\"
+  podIP: 10.244.1.2
+"
         );
     }
 }
