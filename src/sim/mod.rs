@@ -11,9 +11,11 @@
 //!   ([`limits`]), and reaching one is reported in plain words.
 
 pub mod behaviour;
+pub mod clock;
 pub mod cluster;
 pub mod etcd;
 pub mod image;
+pub mod kubectl;
 pub mod limits;
 pub mod manifest;
 pub mod object;
