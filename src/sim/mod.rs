@@ -15,3 +15,4 @@ pub mod manifest;
 pub mod object;
 pub mod quantity;
 pub mod rand;
+pub mod scheduler;
