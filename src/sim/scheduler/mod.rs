@@ -12,9 +12,13 @@
 //!   (upstream `selectHost` reservoir sampling), drawn from the caller's [`Rng`].
 //! - Plugins run in the default profile's order and stop at a node's first failing
 //!   Filter, as `RunFilterPlugins` does; the failure reasons are upstream's strings.
-//! - Cost per pod is O(nodes + pods in the cluster); with 100 nodes or more, filtering
-//!   stops once `numFeasibleNodesToFind` feasible nodes are found, starting at the
-//!   rotating index the caller keeps between pods ([`Cursor`]).
+//! - Cost per pod is O(nodes) plus cheap field checks per pod when run on a [`Snapshot`]
+//!   the caller keeps up to date ([`schedule_snapshot`]); pods' requests, ports and
+//!   affinity terms are read once, when they enter the snapshot. With 100 nodes or more,
+//!   filtering stops once `numFeasibleNodesToFind` feasible nodes are found, starting at
+//!   the rotating index the caller keeps between pods ([`Cursor`]). A preemption dry run
+//!   for a pod with spread or inter-pod affinity constraints recomputes the cluster-wide
+//!   counts per trial, which is O(cluster) each (rare: a high-priority pod that fits nowhere).
 //! - Never panics on input: malformed fields count as absent.
 
 mod plugins;
@@ -32,7 +36,7 @@ use crate::sim::rand::Rng;
 pub use plugins::Verdict;
 pub use resources::{DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST};
 
-use plugins::{FilterState, NodeView};
+use plugins::{FilterState, NodeView, PodSummary};
 
 /// A node and the pods bound to it (`spec.nodeName`), including pods assumed earlier in
 /// this run. Pods in phase Succeeded or Failed are ignored, as the scheduler's cache does.
@@ -54,6 +58,75 @@ pub struct ClusterObjects<'a> {
     /// ReplicaSets, ReplicationControllers and StatefulSets (the default spreading
     /// selector comes from the pod's controller).
     pub owners: Vec<&'a Value>,
+}
+
+/// The scheduler cache's view of the cluster (framework.Snapshot): nodes with the
+/// summaries of their pods, built once and kept up to date with [`Snapshot::add_pod`] and
+/// [`Snapshot::remove_pod`], so that a scheduling cycle does not re-read every pod.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    nodes: Vec<NodeView>,
+}
+
+impl Snapshot {
+    /// The nodes with their pods; pods in phase Succeeded or Failed are left out.
+    pub fn new(nodes: &[NodeInfo<'_>]) -> Self {
+        let mut snap = Snapshot {
+            nodes: nodes.iter().map(|n| NodeView::new(n.node)).collect(),
+        };
+        for (view, info) in snap.nodes.iter_mut().zip(nodes) {
+            for p in info.pods.iter().filter(|p| !resources::is_terminal(p)) {
+                view.add_pod(PodSummary::new(p));
+            }
+        }
+        snap
+    }
+
+    /// Adds a pod to the node named by its `spec.nodeName` (a bound or assumed pod).
+    /// Returns false, changing nothing, when that node is unknown or the pod is terminal.
+    pub fn add_pod(&mut self, pod: &Value) -> bool {
+        let node = object::str_at(pod, "/spec/nodeName");
+        if resources::is_terminal(pod) {
+            return false;
+        }
+        match self.nodes.iter_mut().find(|n| n.name == node) {
+            Some(view) => {
+                view.add_pod(PodSummary::new(pod));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes a pod (deleted, or finished) from whichever node holds it.
+    pub fn remove_pod(&mut self, namespace: &str, name: &str) -> bool {
+        let namespace = if namespace.is_empty() {
+            "default"
+        } else {
+            namespace
+        };
+        for view in &mut self.nodes {
+            if let Some(i) = view
+                .pods
+                .iter()
+                .position(|p| p.namespace == namespace && p.name == name)
+            {
+                let mut pods = std::mem::take(&mut view.pods);
+                pods.remove(i);
+                *view = view.with_pods(pods);
+                return true;
+            }
+        }
+        false
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
 }
 
 /// State kept by the scheduler between scheduling cycles.
@@ -282,7 +355,7 @@ pub fn schedule(pod: &Value, nodes: &[NodeInfo<'_>], rng: &mut Rng) -> Decision 
     )
 }
 
-/// One scheduling cycle (schedulingCycle → SchedulePod → PostFilter on failure).
+/// One scheduling cycle on nodes given as [`NodeInfo`]s. See [`schedule_snapshot`].
 pub fn schedule_with(
     pod: &Value,
     nodes: &[NodeInfo<'_>],
@@ -290,6 +363,19 @@ pub fn schedule_with(
     cursor: &mut Cursor,
     rng: &mut Rng,
 ) -> Decision {
+    schedule_snapshot(pod, &Snapshot::new(nodes), objects, cursor, rng)
+}
+
+/// One scheduling cycle (schedulingCycle → SchedulePod → PostFilter on failure) on a
+/// [`Snapshot`], which the caller keeps across cycles for large clusters.
+pub fn schedule_snapshot(
+    pod: &Value,
+    snapshot: &Snapshot,
+    objects: &ClusterObjects<'_>,
+    cursor: &mut Cursor,
+    rng: &mut Rng,
+) -> Decision {
+    let nodes = &snapshot.nodes;
     let mut decision = Decision {
         num_all_nodes: nodes.len(),
         num_nodes_to_find: 0,
@@ -340,11 +426,11 @@ pub fn schedule_with(
         return decision;
     }
 
-    let views: Vec<NodeView<'_>> = nodes.iter().map(NodeView::new).collect();
+    let views = nodes;
 
     // PreFilter: VolumeBinding rejects missing or unbound-immediate claims outright.
     if let Some(message) = volume_binding_prefilter(pod, objects) {
-        let preemption = postfilter_message(pod, &views);
+        let preemption = postfilter_message(pod, views);
         decision.outcome = Outcome::PreFilterRejected {
             plugin: "VolumeBinding",
             message: fit_error_message(nodes.len(), Some(&message), [], &preemption),
@@ -355,7 +441,7 @@ pub fn schedule_with(
     let candidates: Vec<usize> = match node_affinity_prefilter(pod) {
         NodeNames::All => (0..views.len()).collect(),
         NodeNames::Conflict => {
-            let preemption = postfilter_message(pod, &views);
+            let preemption = postfilter_message(pod, views);
             decision.outcome = Outcome::PreFilterRejected {
                 plugin: "NodeAffinity",
                 message: fit_error_message(
@@ -368,13 +454,13 @@ pub fn schedule_with(
             return decision;
         }
         NodeNames::Only(names) => (0..views.len())
-            .filter(|&i| names.iter().any(|n| n == views[i].name))
+            .filter(|&i| names.iter().any(|n| *n == views[i].name))
             .collect(),
     };
     let narrowed = candidates.len() < views.len();
     let absent_reason = "node(s) didn't satisfy plugin(s) [NodeAffinity]";
 
-    let state = FilterState::new(pod, &views);
+    let state = FilterState::new(pod, views);
     let has_pvcs = pod_pvc_names(pod).next().is_some();
 
     // Filter, from the rotating start index, until enough feasible nodes are found.
@@ -419,7 +505,7 @@ pub fn schedule_with(
                 if narrowed { absent } else { 0 },
             ));
         let statuses: Vec<(usize, bool)> = failed.iter().map(|(i, _, u)| (*i, *u)).collect();
-        let (post, preemption) = preempt(pod, &views, &statuses, &state);
+        let (post, preemption) = preempt(pod, views, &statuses, &state);
         decision.outcome = Outcome::Unschedulable {
             message: fit_error_message(nodes.len(), None, reasons, &post),
             preemption,
@@ -428,12 +514,12 @@ pub fn schedule_with(
     }
     if feasible.len() == 1 {
         decision.outcome = Outcome::Bound {
-            node: views[feasible[0]].name.to_string(),
+            node: views[feasible[0]].name.clone(),
         };
         return decision;
     }
 
-    decision.scores = score_nodes(pod, objects, &views, &feasible);
+    decision.scores = score_nodes(pod, objects, views, &feasible);
     decision.outcome = Outcome::Bound {
         node: select_host(&decision.scores, rng),
     };
@@ -441,7 +527,7 @@ pub fn schedule_with(
 }
 
 /// Runs the Filter plugins in order on one node, stopping at the first failure.
-fn run_filters(state: &FilterState<'_>, n: &NodeView<'_>, has_pvcs: bool) -> NodeFilter {
+fn run_filters(state: &FilterState<'_>, n: &NodeView, has_pvcs: bool) -> NodeFilter {
     let pod = state.pod;
     let mut out: Vec<(&'static str, FilterResult)> = Vec::new();
     for &plugin in FILTER_PLUGINS {
@@ -495,10 +581,10 @@ fn run_filters(state: &FilterState<'_>, n: &NodeView<'_>, has_pvcs: bool) -> Nod
 fn score_nodes(
     pod: &Value,
     objects: &ClusterObjects<'_>,
-    views: &[NodeView<'_>],
+    views: &[NodeView],
     feasible: &[usize],
 ) -> Vec<NodeScore> {
-    let nodes: Vec<&NodeView<'_>> = feasible.iter().map(|&i| &views[i]).collect();
+    let nodes: Vec<&NodeView> = feasible.iter().map(|&i| &views[i]).collect();
     // Per plugin: Some((raw, normalised)) or None when skipped.
     let mut columns: Vec<Option<(Vec<i64>, Vec<i64>)>> = Vec::new();
     for &(plugin, _) in SCORE_PLUGINS {
@@ -700,7 +786,7 @@ fn node_affinity_prefilter(pod: &Value) -> NodeNames {
 
 /// DefaultPreemption's message for a pod that no node fits, before any victim search:
 /// used when PreFilter rejected the pod (every node counts as unresolvable).
-fn postfilter_message(pod: &Value, views: &[NodeView<'_>]) -> String {
+fn postfilter_message(pod: &Value, views: &[NodeView]) -> String {
     if pod
         .pointer("/spec/preemptionPolicy")
         .and_then(Value::as_str)
@@ -723,7 +809,7 @@ fn postfilter_message(pod: &Value, views: &[NodeView<'_>]) -> String {
 /// victims). PodDisruptionBudgets and graceful termination are not modelled.
 fn preempt(
     pod: &Value,
-    views: &[NodeView<'_>],
+    views: &[NodeView],
     statuses: &[(usize, bool)],
     state: &FilterState<'_>,
 ) -> (String, Option<Preemption>) {
@@ -748,33 +834,22 @@ fn preempt(
         unresolvable,
     ));
     // (node index, victims, highest victim priority, priority sum)
-    let mut candidates: Vec<(usize, Vec<&Value>, i64, i64)> = Vec::new();
+    let mut candidates: Vec<(usize, Vec<PodSummary>, i64, i64)> = Vec::new();
     let has_pvcs = pod_pvc_names(pod).next().is_some();
     for &idx in &resolvable {
         let n = &views[idx];
-        let (mut lower, keep): (Vec<&Value>, Vec<&Value>) = n
-            .pods
-            .iter()
-            .partition(|p| resources::priority(p) < priority);
+        let (mut lower, keep): (Vec<PodSummary>, Vec<PodSummary>) =
+            n.pods.iter().cloned().partition(|p| p.priority < priority);
         if lower.is_empty() {
             reasons.push(NO_PREEMPTION_VICTIMS.to_string());
             continue;
         }
-        let fits = |pods: Vec<&Value>| -> NodeFilter {
-            let trial = NodeView::with_pods(n.node, pods);
+        let fits = |pods: Vec<PodSummary>| -> NodeFilter {
+            let trial = n.with_pods(pods);
             if state.has_cluster_state() {
                 // Spread and inter-pod affinity counts change with the removed pods.
-                let others: Vec<NodeView<'_>> = views
-                    .iter()
-                    .enumerate()
-                    .map(|(j, v)| {
-                        if j == idx {
-                            NodeView::with_pods(v.node, trial.pods.clone())
-                        } else {
-                            NodeView::with_pods(v.node, v.pods.clone())
-                        }
-                    })
-                    .collect();
+                let mut others: Vec<NodeView> = views.to_vec();
+                others[idx] = trial.clone();
                 let s = FilterState::new(pod, &others);
                 run_filters(&s, &trial, has_pvcs)
             } else {
@@ -789,27 +864,23 @@ fn preempt(
             continue;
         }
         // Reprieve: most important first (higher priority), keep each that still fits.
-        lower.sort_by_key(|p| std::cmp::Reverse(resources::priority(p)));
+        lower.sort_by_key(|p| std::cmp::Reverse(p.priority));
         let mut kept = keep;
-        let mut victims = Vec::new();
+        let mut victims: Vec<PodSummary> = Vec::new();
         for v in lower {
             let mut trial = kept.clone();
-            trial.push(v);
+            trial.push(v.clone());
             if fits(trial.clone()).feasible {
                 kept = trial;
             } else {
                 victims.push(v);
             }
         }
-        let highest = victims
-            .iter()
-            .map(|p| resources::priority(p))
-            .max()
-            .unwrap_or(i64::MIN);
+        let highest = victims.iter().map(|p| p.priority).max().unwrap_or(i64::MIN);
         // pickOneNodeForPreemption offsets each priority by MaxInt32+1 before summing.
         let sum: i64 = victims
             .iter()
-            .map(|p| resources::priority(p) + i64::from(i32::MAX) + 1)
+            .map(|p| p.priority + i64::from(i32::MAX) + 1)
             .sum();
         candidates.push((idx, victims, highest, sum));
     }
@@ -821,10 +892,10 @@ fn preempt(
         .iter()
         .min_by_key(|(_, victims, highest, sum)| (*highest, *sum, victims.len()))
         .map(|(idx, victims, _, _)| Preemption {
-            nominated_node: views[*idx].name.to_string(),
+            nominated_node: views[*idx].name.clone(),
             victims: victims
                 .iter()
-                .map(|p| format!("{}/{}", object::namespace(p), object::name(p)))
+                .map(|p| format!("{}/{}", p.namespace, p.name))
                 .collect(),
         });
     (String::new(), best)

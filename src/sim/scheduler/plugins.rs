@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 
 use super::resources::{self, Resources};
 use super::selectors::{self, label_selector_matches, labels, pod_tolerates};
-use super::{ClusterObjects, NodeInfo};
+use super::ClusterObjects;
 use crate::sim::object;
 
 /// framework.MaxNodeScore.
@@ -69,49 +69,118 @@ impl Verdict {
     }
 }
 
-/// A node as the scheduler cache sees it: its object, its live pods and their totals.
-pub struct NodeView<'a> {
-    pub node: &'a Value,
-    pub name: &'a str,
-    pub pods: Vec<&'a Value>,
+/// What the plugins need to know about a pod already on a node, extracted once when the
+/// pod enters the [`super::Snapshot`] so that a scheduling cycle does not re-read JSON.
+#[derive(Clone, Debug)]
+pub struct PodSummary {
+    pub name: String,
+    pub namespace: String,
+    labels: Map<String, Value>,
+    pub priority: i64,
+    requests: Resources,
+    non_zero_requests: Resources,
+    host_ports: Vec<HostPort>,
+    /// Parsed inter-pod affinity terms, when the pod has any (NodeInfo.PodsWithAffinity).
+    affinity: Option<PodAffinity>,
+    /// `metadata.deletionTimestamp` is set.
+    terminating: bool,
+}
+
+impl PodSummary {
+    pub fn new(pod: &Value) -> Self {
+        PodSummary {
+            name: object::name(pod).to_string(),
+            namespace: pod_namespace(pod).to_string(),
+            labels: labels(pod).cloned().unwrap_or_default(),
+            priority: resources::priority(pod),
+            requests: resources::pod_requests(pod, false),
+            non_zero_requests: resources::pod_requests(pod, true),
+            host_ports: host_ports(pod),
+            affinity: has_pod_affinity(pod).then(|| PodAffinity::of(pod)),
+            terminating: pod.pointer("/metadata/deletionTimestamp").is_some(),
+        }
+    }
+}
+
+/// A node as the scheduler cache sees it (framework.NodeInfo): its object, its live pods
+/// and their totals, and the images it holds.
+#[derive(Clone, Debug)]
+pub struct NodeView {
+    pub node: Value,
+    pub name: String,
+    pub pods: Vec<PodSummary>,
     pub allocatable: Resources,
     pub allowed_pods: i128,
     pub requested: Resources,
     pub non_zero_requested: Resources,
+    /// `status.images`: every name of every image, with its size.
+    pub images: BTreeMap<String, i64>,
 }
 
-impl<'a> NodeView<'a> {
-    pub fn new(info: &NodeInfo<'a>) -> Self {
-        let pods: Vec<&Value> = info
-            .pods
-            .iter()
-            .copied()
-            .filter(|p| !resources::is_terminal(p))
-            .collect();
-        Self::with_pods(info.node, pods)
-    }
-
-    pub fn with_pods(node: &'a Value, pods: Vec<&'a Value>) -> Self {
+impl NodeView {
+    pub fn new(node: &Value) -> Self {
         let (allocatable, allowed_pods) = resources::allocatable(node);
-        let mut requested = Resources::default();
-        let mut non_zero_requested = Resources::default();
-        for p in &pods {
-            requested.add(&resources::pod_requests(p, false));
-            non_zero_requested.add(&resources::pod_requests(p, true));
+        let mut images = BTreeMap::new();
+        for img in node
+            .pointer("/status/images")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let size = img.get("sizeBytes").and_then(Value::as_i64).unwrap_or(0);
+            for name in img
+                .get("names")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(name) = name.as_str() {
+                    images.insert(name.to_string(), size);
+                }
+            }
         }
         NodeView {
-            node,
-            name: object::name(node),
-            pods,
+            node: node.clone(),
+            name: object::name(node).to_string(),
+            pods: Vec::new(),
             allocatable,
             allowed_pods,
-            requested,
-            non_zero_requested,
+            requested: Resources::default(),
+            non_zero_requested: Resources::default(),
+            images,
         }
     }
 
-    fn label(&self, key: &str) -> Option<&'a str> {
-        labels(self.node)
+    pub fn add_pod(&mut self, pod: PodSummary) {
+        self.requested.add(&pod.requests);
+        self.non_zero_requested.add(&pod.non_zero_requests);
+        self.pods.push(pod);
+    }
+
+    /// The same node with only `pods` on it (a preemption dry run).
+    pub fn with_pods(&self, pods: Vec<PodSummary>) -> Self {
+        let mut v = self.clone_empty();
+        for p in pods {
+            v.add_pod(p);
+        }
+        v
+    }
+
+    fn clone_empty(&self) -> Self {
+        NodeView {
+            node: self.node.clone(),
+            name: self.name.clone(),
+            pods: Vec::new(),
+            allocatable: self.allocatable.clone(),
+            allowed_pods: self.allowed_pods,
+            requested: Resources::default(),
+            non_zero_requested: Resources::default(),
+            images: self.images.clone(),
+        }
+    }
+
+    fn label(&self, key: &str) -> Option<&str> {
+        labels(&self.node)
             .and_then(|l| l.get(key))
             .and_then(Value::as_str)
     }
@@ -183,11 +252,18 @@ impl AffinityTerm {
     /// AffinityTerm.Matches. Namespace labels are not modelled beyond the automatic
     /// `kubernetes.io/metadata.name` label every namespace carries.
     fn matches(&self, pod: &Value) -> bool {
-        let ns = pod_namespace(pod);
+        self.matches_labels(pod_namespace(pod), labels(pod))
+    }
+
+    fn matches_summary(&self, pod: &PodSummary) -> bool {
+        self.matches_labels(&pod.namespace, Some(&pod.labels))
+    }
+
+    fn matches_labels(&self, ns: &str, pod_labels: Option<&Map<String, Value>>) -> bool {
         let ns_labels = json!({"kubernetes.io/metadata.name": ns});
         let ns_ok = self.namespaces.iter().any(|n| n == ns)
             || label_selector_matches(self.namespace_selector.as_ref(), ns_labels.as_object());
-        ns_ok && label_selector_matches(self.selector.as_ref(), labels(pod))
+        ns_ok && label_selector_matches(self.selector.as_ref(), pod_labels)
     }
 }
 
@@ -236,13 +312,6 @@ impl PodAffinity {
                 "/spec/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution",
             ),
         }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.required_affinity.is_empty()
-            && self.required_anti.is_empty()
-            && self.preferred_affinity.is_empty()
-            && self.preferred_anti.is_empty()
     }
 }
 
@@ -398,15 +467,13 @@ fn default_selector(pod: &Value, objects: &ClusterObjects<'_>) -> Option<Value> 
 }
 
 /// countPodsMatchSelector: pods in the namespace, not terminating, matching the selector.
-fn count_matching(pods: &[&Value], selector: Option<&Value>, ns: &str) -> i64 {
+fn count_matching(pods: &[PodSummary], selector: Option<&Value>, ns: &str) -> i64 {
     if selector.is_none() || selectors::label_selector_is_empty(selector) {
         return 0;
     }
     pods.iter()
         .filter(|p| {
-            p.pointer("/metadata/deletionTimestamp").is_none()
-                && pod_namespace(p) == ns
-                && label_selector_matches(selector, labels(p))
+            !p.terminating && p.namespace == ns && label_selector_matches(selector, Some(&p.labels))
         })
         .count() as i64
 }
@@ -485,7 +552,7 @@ pub struct FilterState<'p> {
 }
 
 impl<'p> FilterState<'p> {
-    pub fn new(pod: &'p Value, nodes: &[NodeView<'_>]) -> Self {
+    pub fn new(pod: &'p Value, nodes: &[NodeView]) -> Self {
         let ports = host_ports(pod);
         let node_affinity = pod.pointer("/spec/nodeSelector").is_some()
             || pod
@@ -510,7 +577,7 @@ impl<'p> FilterState<'p> {
     }
 }
 
-fn spread_prefilter(pod: &Value, nodes: &[NodeView<'_>]) -> Option<SpreadFilterState> {
+fn spread_prefilter(pod: &Value, nodes: &[NodeView]) -> Option<SpreadFilterState> {
     let constraints = pod_spread_constraints(pod, "DoNotSchedule");
     if constraints.is_empty() {
         return None;
@@ -526,7 +593,7 @@ fn spread_prefilter(pod: &Value, nodes: &[NodeView<'_>]) -> Option<SpreadFilterS
             continue;
         }
         for (i, c) in constraints.iter().enumerate() {
-            if !c.includes_node(pod, n.node) {
+            if !c.includes_node(pod, &n.node) {
                 continue;
             }
             let value = n.label(&c.topology_key).unwrap_or("").to_string();
@@ -540,13 +607,13 @@ fn spread_prefilter(pod: &Value, nodes: &[NodeView<'_>]) -> Option<SpreadFilterS
     })
 }
 
-fn add_pair(m: &mut TopologyCounts, node: &NodeView<'_>, key: &str, by: i64) {
+fn add_pair(m: &mut TopologyCounts, node: &NodeView, key: &str, by: i64) {
     if let Some(v) = node.label(key) {
         *m.entry((key.to_string(), v.to_string())).or_insert(0) += by;
     }
 }
 
-fn affinity_prefilter(pod: &Value, nodes: &[NodeView<'_>]) -> Option<AffinityFilterState> {
+fn affinity_prefilter(pod: &Value, nodes: &[NodeView]) -> Option<AffinityFilterState> {
     let terms = PodAffinity::of(pod);
     let mut existing_anti = TopologyCounts::new();
     let mut affinity_counts = TopologyCounts::new();
@@ -554,8 +621,8 @@ fn affinity_prefilter(pod: &Value, nodes: &[NodeView<'_>]) -> Option<AffinityFil
     let has_required = !terms.required_affinity.is_empty() || !terms.required_anti.is_empty();
     for n in nodes {
         for existing in &n.pods {
-            if has_pod_affinity(existing) {
-                for t in PodAffinity::of(existing).required_anti {
+            if let Some(existing_terms) = &existing.affinity {
+                for t in &existing_terms.required_anti {
                     if t.matches(pod) {
                         add_pair(&mut existing_anti, n, &t.topology_key, 1);
                     }
@@ -565,14 +632,17 @@ fn affinity_prefilter(pod: &Value, nodes: &[NodeView<'_>]) -> Option<AffinityFil
                 continue;
             }
             if !terms.required_affinity.is_empty()
-                && terms.required_affinity.iter().all(|t| t.matches(existing))
+                && terms
+                    .required_affinity
+                    .iter()
+                    .all(|t| t.matches_summary(existing))
             {
                 for t in &terms.required_affinity {
                     add_pair(&mut affinity_counts, n, &t.topology_key, 1);
                 }
             }
             for t in &terms.required_anti {
-                if t.matches(existing) {
+                if t.matches_summary(existing) {
                     add_pair(&mut anti_counts, n, &t.topology_key, 1);
                 }
             }
@@ -595,7 +665,7 @@ fn affinity_prefilter(pod: &Value, nodes: &[NodeView<'_>]) -> Option<AffinityFil
 
 /// NodeUnschedulable: `spec.unschedulable` nodes, unless the pod tolerates
 /// `node.kubernetes.io/unschedulable:NoSchedule`.
-pub fn node_unschedulable(pod: &Value, n: &NodeView<'_>) -> Verdict {
+pub fn node_unschedulable(pod: &Value, n: &NodeView) -> Verdict {
     let unschedulable = n
         .node
         .pointer("/spec/unschedulable")
@@ -609,7 +679,7 @@ pub fn node_unschedulable(pod: &Value, n: &NodeView<'_>) -> Verdict {
 }
 
 /// NodeName: `spec.nodeName`, when set, must be this node.
-pub fn node_name(pod: &Value, n: &NodeView<'_>) -> Verdict {
+pub fn node_name(pod: &Value, n: &NodeView) -> Verdict {
     let want = object::str_at(pod, "/spec/nodeName");
     if !want.is_empty() && want != n.name {
         return Verdict::fail(ERR_NODE_NAME, true);
@@ -620,8 +690,8 @@ pub fn node_name(pod: &Value, n: &NodeView<'_>) -> Verdict {
 /// TaintToleration: the first NoSchedule/NoExecute taint the pod does not tolerate
 /// (FindMatchingUntoleratedTaint with DoNotScheduleTaintsFilterFunc), reported with the
 /// v1.29–v1.33 text `{key: value}`.
-pub fn taint_toleration(pod: &Value, n: &NodeView<'_>) -> Verdict {
-    for t in taints(n.node) {
+pub fn taint_toleration(pod: &Value, n: &NodeView) -> Verdict {
+    for t in taints(&n.node) {
         if matches!(taint_effect(t), "NoSchedule" | "NoExecute") && !pod_tolerates(pod, t) {
             let key = t.get("key").and_then(Value::as_str).unwrap_or("");
             let value = t.get("value").and_then(Value::as_str).unwrap_or("");
@@ -635,16 +705,16 @@ pub fn taint_toleration(pod: &Value, n: &NodeView<'_>) -> Verdict {
 }
 
 /// NodeAffinity: `spec.nodeSelector` and required node affinity.
-pub fn node_affinity(pod: &Value, n: &NodeView<'_>) -> Verdict {
-    if !selectors::required_node_affinity_matches(pod, n.node) {
+pub fn node_affinity(pod: &Value, n: &NodeView) -> Verdict {
+    if !selectors::required_node_affinity_matches(pod, &n.node) {
         return Verdict::fail(ERR_NODE_AFFINITY, true);
     }
     Verdict::Pass
 }
 
 /// NodePorts: HostPortInfo.CheckConflict against every port used by the node's pods.
-pub fn node_ports(wanted: &[HostPort], n: &NodeView<'_>) -> Verdict {
-    let used: Vec<HostPort> = n.pods.iter().flat_map(|p| host_ports(p)).collect();
+pub fn node_ports(wanted: &[HostPort], n: &NodeView) -> Verdict {
+    let used: Vec<&HostPort> = n.pods.iter().flat_map(|p| &p.host_ports).collect();
     for (ip, proto, port) in wanted {
         let conflict = used.iter().any(|(uip, uproto, uport)| {
             uproto == proto && uport == port && (ip == "0.0.0.0" || uip == "0.0.0.0" || uip == ip)
@@ -659,7 +729,7 @@ pub fn node_ports(wanted: &[HostPort], n: &NodeView<'_>) -> Verdict {
 /// NodeResourcesFit (fitsRequest): every reason is kept, so one node can be short of
 /// several resources at once. In v1.31–v1.33 this is Unschedulable (resolvable), even
 /// when the request exceeds the node's whole allocatable.
-pub fn node_resources_fit(req: &Resources, n: &NodeView<'_>) -> Verdict {
+pub fn node_resources_fit(req: &Resources, n: &NodeView) -> Verdict {
     let mut reasons = Vec::new();
     if n.pods.len() as i128 + 1 > n.allowed_pods {
         reasons.push(ERR_TOO_MANY_PODS.to_string());
@@ -708,7 +778,7 @@ pub fn node_resources_fit(req: &Resources, n: &NodeView<'_>) -> Verdict {
 
 /// PodTopologySpread Filter for DoNotSchedule constraints:
 /// `matching pods in this domain + (1 if the pod matches itself) - global minimum <= maxSkew`.
-pub fn pod_topology_spread(pod: &Value, s: &SpreadFilterState, n: &NodeView<'_>) -> Verdict {
+pub fn pod_topology_spread(pod: &Value, s: &SpreadFilterState, n: &NodeView) -> Verdict {
     for (i, c) in s.constraints.iter().enumerate() {
         let Some(value) = n.label(&c.topology_key) else {
             return Verdict::fail(ERR_SPREAD_LABEL, true);
@@ -734,7 +804,7 @@ pub fn pod_topology_spread(pod: &Value, s: &SpreadFilterState, n: &NodeView<'_>)
 
 /// InterPodAffinity Filter: required affinity, then required anti-affinity, then the
 /// anti-affinity of pods already running.
-pub fn inter_pod_affinity(pod: &Value, s: &AffinityFilterState, n: &NodeView<'_>) -> Verdict {
+pub fn inter_pod_affinity(pod: &Value, s: &AffinityFilterState, n: &NodeView) -> Verdict {
     // satisfyPodAffinity
     let mut pods_exist = true;
     for t in &s.terms.required_affinity {
@@ -766,7 +836,7 @@ pub fn inter_pod_affinity(pod: &Value, s: &AffinityFilterState, n: &NodeView<'_>
         }
     }
     // satisfyExistingPodsAntiAffinity
-    if let Some(node_labels) = labels(n.node) {
+    if let Some(node_labels) = labels(&n.node) {
         for (k, v) in node_labels {
             let pair = (k.clone(), v.as_str().unwrap_or("").to_string());
             if s.existing_anti_affinity_counts
@@ -806,7 +876,7 @@ pub fn default_normalize(scores: &mut [i64], reverse: bool) {
 
 /// TaintToleration Score: the number of PreferNoSchedule taints not tolerated by the
 /// pod's tolerations with an empty or PreferNoSchedule effect.
-pub fn score_taint_toleration(pod: &Value, nodes: &[&NodeView<'_>]) -> Vec<i64> {
+pub fn score_taint_toleration(pod: &Value, nodes: &[&NodeView]) -> Vec<i64> {
     let tolerations: Vec<&Value> = pod
         .pointer("/spec/tolerations")
         .and_then(Value::as_array)
@@ -817,7 +887,7 @@ pub fn score_taint_toleration(pod: &Value, nodes: &[&NodeView<'_>]) -> Vec<i64> 
     nodes
         .iter()
         .map(|n| {
-            taints(n.node)
+            taints(&n.node)
                 .iter()
                 .filter(|t| taint_effect(t) == "PreferNoSchedule")
                 .filter(|t| !tolerations.iter().any(|tol| selectors::tolerates(tol, t)))
@@ -827,7 +897,7 @@ pub fn score_taint_toleration(pod: &Value, nodes: &[&NodeView<'_>]) -> Vec<i64> 
 }
 
 /// NodeAffinity Score: the sum of the weights of the preferred terms the node matches.
-pub fn score_node_affinity(pod: &Value, nodes: &[&NodeView<'_>]) -> Option<Vec<i64>> {
+pub fn score_node_affinity(pod: &Value, nodes: &[&NodeView]) -> Option<Vec<i64>> {
     let terms = pod
         .pointer("/spec/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution")
         .and_then(Value::as_array)
@@ -841,7 +911,8 @@ pub fn score_node_affinity(pod: &Value, nodes: &[&NodeView<'_>]) -> Option<Vec<i
                     .filter_map(|t| {
                         let w = t.get("weight").and_then(Value::as_i64).unwrap_or(0);
                         let pref = t.get("preference")?;
-                        (w != 0 && selectors::node_selector_term_matches(pref, n.node)).then_some(w)
+                        (w != 0 && selectors::node_selector_term_matches(pref, &n.node))
+                            .then_some(w)
                     })
                     .sum()
             })
@@ -850,7 +921,7 @@ pub fn score_node_affinity(pod: &Value, nodes: &[&NodeView<'_>]) -> Option<Vec<i
 }
 
 /// The (requested, allocatable) pairs for cpu and memory (resourceAllocationScorer).
-fn cpu_memory(req: &Resources, used: &Resources, n: &NodeView<'_>) -> [(i128, i128); 2] {
+fn cpu_memory(req: &Resources, used: &Resources, n: &NodeView) -> [(i128, i128); 2] {
     [
         (used.milli_cpu + req.milli_cpu, n.allocatable.milli_cpu),
         (used.memory + req.memory, n.allocatable.memory),
@@ -860,7 +931,7 @@ fn cpu_memory(req: &Resources, used: &Resources, n: &NodeView<'_>) -> [(i128, i1
 /// NodeResourcesFit Score, LeastAllocated with cpu:1 memory:1: per resource
 /// `(allocatable - requested) * 100 / allocatable`, averaged by weight. Requests use the
 /// non-zero defaults (100m / 200Mi for containers without requests).
-pub fn score_least_allocated(pod: &Value, nodes: &[&NodeView<'_>]) -> Vec<i64> {
+pub fn score_least_allocated(pod: &Value, nodes: &[&NodeView]) -> Vec<i64> {
     let req = resources::pod_requests(pod, true);
     nodes
         .iter()
@@ -890,7 +961,7 @@ pub fn score_least_allocated(pod: &Value, nodes: &[&NodeView<'_>]) -> Vec<i64> {
 /// NodeResourcesBalancedAllocation Score: `(1 - |f_cpu - f_mem| / 2) * 100` with
 /// `f = requested / allocatable` capped at 1, on real requests (no non-zero defaults).
 /// v1.33 skips best-effort pods (PR #130260, issue #129138); v1.31/v1.32 scored them.
-pub fn score_balanced_allocation(pod: &Value, nodes: &[&NodeView<'_>]) -> Option<Vec<i64>> {
+pub fn score_balanced_allocation(pod: &Value, nodes: &[&NodeView]) -> Option<Vec<i64>> {
     let req = resources::pod_requests(pod, false);
     if req.milli_cpu == 0 && req.memory == 0 {
         return None;
@@ -934,11 +1005,7 @@ pub const IMAGE_MAX_CONTAINER_THRESHOLD: i64 = 1000 * MB;
 
 /// ImageLocality Score: Σ size × (nodes having the image / all nodes) over the pod's
 /// init and app containers, clamped to [23 MiB, 1000 MiB × containers] and scaled to 0–100.
-pub fn score_image_locality(
-    pod: &Value,
-    all: &[NodeView<'_>],
-    nodes: &[&NodeView<'_>],
-) -> Vec<i64> {
+pub fn score_image_locality(pod: &Value, all: &[NodeView], nodes: &[&NodeView]) -> Vec<i64> {
     let images: Vec<String> = ["/spec/initContainers", "/spec/containers"]
         .iter()
         .flat_map(|p| {
@@ -949,48 +1016,20 @@ pub fn score_image_locality(
         })
         .map(|c| normalized_image_name(c.get("image").and_then(Value::as_str).unwrap_or("")))
         .collect();
-    let node_images = |n: &NodeView<'_>| -> BTreeMap<String, i64> {
-        let mut m = BTreeMap::new();
-        for img in n
-            .node
-            .pointer("/status/images")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let size = img.get("sizeBytes").and_then(Value::as_i64).unwrap_or(0);
-            for name in img
-                .get("names")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(name) = name.as_str() {
-                    if images.iter().any(|i| i == name) {
-                        m.insert(name.to_string(), size);
-                    }
-                }
-            }
-        }
-        m
-    };
     // ImageStateSummary.NumNodes counts every node in the snapshot holding the image.
-    let mut num_nodes: BTreeMap<String, i64> = BTreeMap::new();
-    for n in all {
-        for name in node_images(n).into_keys() {
-            *num_nodes.entry(name).or_insert(0) += 1;
-        }
-    }
+    let num_nodes: Vec<i64> = images
+        .iter()
+        .map(|img| all.iter().filter(|n| n.images.contains_key(img)).count() as i64)
+        .collect();
     let total = all.len().max(1) as f64;
     let max_threshold = IMAGE_MAX_CONTAINER_THRESHOLD * images.len() as i64;
     nodes
         .iter()
         .map(|n| {
-            let states = node_images(n);
             let mut sum: i64 = 0;
-            for img in &images {
-                if let Some(size) = states.get(img) {
-                    let spread = num_nodes.get(img).copied().unwrap_or(0) as f64 / total;
+            for (img, holders) in images.iter().zip(&num_nodes) {
+                if let Some(size) = n.images.get(img) {
+                    let spread = *holders as f64 / total;
                     sum += (*size as f64 * spread) as i64;
                 }
             }
@@ -1012,8 +1051,8 @@ pub const SYSTEM_DEFAULT_CONSTRAINTS: [(&str, i64); 2] = [(LABEL_HOSTNAME, 3), (
 pub fn score_pod_topology_spread(
     pod: &Value,
     objects: &ClusterObjects<'_>,
-    all: &[NodeView<'_>],
-    nodes: &[&NodeView<'_>],
+    all: &[NodeView],
+    nodes: &[&NodeView],
 ) -> Option<(Vec<i64>, Vec<i64>)> {
     let own = pod
         .pointer("/spec/topologySpreadConstraints")
@@ -1041,7 +1080,7 @@ pub fn score_pod_topology_spread(
     // Only user-given constraints require every topology key on a node; with the system
     // defaults a node without a zone label still gets hostname spreading.
     let require_all = own;
-    let has_all = |n: &NodeView<'_>| {
+    let has_all = |n: &NodeView| {
         constraints
             .iter()
             .all(|c| n.label(&c.topology_key).is_some())
@@ -1081,7 +1120,7 @@ pub fn score_pod_topology_spread(
             continue;
         }
         for (i, c) in constraints.iter().enumerate() {
-            if !c.includes_node(pod, n.node) {
+            if !c.includes_node(pod, &n.node) {
                 continue;
             }
             let key = (i, n.label(&c.topology_key).unwrap_or("").to_string());
@@ -1142,27 +1181,23 @@ pub fn score_pod_topology_spread(
 /// normalised scores, or None (Skip) when nothing applies.
 pub fn score_inter_pod_affinity(
     pod: &Value,
-    all: &[NodeView<'_>],
-    nodes: &[&NodeView<'_>],
+    all: &[NodeView],
+    nodes: &[&NodeView],
 ) -> Option<(Vec<i64>, Vec<i64>)> {
     let terms = PodAffinity::of(pod);
     let has_constraints = !terms.preferred_affinity.is_empty() || !terms.preferred_anti.is_empty();
     let mut topology: TopologyCounts = TopologyCounts::new();
     let mut any = false;
     for n in all {
-        if labels(n.node).is_none_or(|l| l.is_empty()) {
+        if labels(&n.node).is_none_or(|l| l.is_empty()) {
             continue;
         }
         for existing in &n.pods {
-            let existing_terms = if has_pod_affinity(existing) {
-                PodAffinity::of(existing)
-            } else if has_constraints {
-                PodAffinity::default()
-            } else {
+            if existing.affinity.is_none() && !has_constraints {
                 continue;
-            };
-            let mut process = |t: &AffinityTerm, target: &Value, weight: i64| {
-                if t.matches(target) {
+            }
+            let mut process = |t: &AffinityTerm, matched: bool, weight: i64| {
+                if matched {
                     if let Some(v) = n.label(&t.topology_key) {
                         *topology
                             .entry((t.topology_key.clone(), v.to_string()))
@@ -1172,22 +1207,22 @@ pub fn score_inter_pod_affinity(
                 }
             };
             for t in &terms.preferred_affinity {
-                process(t, existing, t.weight);
+                process(t, t.matches_summary(existing), t.weight);
             }
             for t in &terms.preferred_anti {
-                process(t, existing, -t.weight);
+                process(t, t.matches_summary(existing), -t.weight);
             }
-            if existing_terms.is_empty() {
+            let Some(existing_terms) = &existing.affinity else {
                 continue;
-            }
+            };
             for t in &existing_terms.required_affinity {
-                process(t, pod, 1);
+                process(t, t.matches(pod), 1);
             }
             for t in &existing_terms.preferred_affinity {
-                process(t, pod, t.weight);
+                process(t, t.matches(pod), t.weight);
             }
             for t in &existing_terms.preferred_anti {
-                process(t, pod, -t.weight);
+                process(t, t.matches(pod), -t.weight);
             }
         }
     }
@@ -1197,7 +1232,7 @@ pub fn score_inter_pod_affinity(
     let raw: Vec<i64> = nodes
         .iter()
         .map(|n| {
-            labels(n.node)
+            labels(&n.node)
                 .into_iter()
                 .flatten()
                 .map(|(k, v)| {

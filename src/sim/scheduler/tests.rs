@@ -746,3 +746,91 @@ fn plugin_tables_are_explained() {
     }
     assert_eq!(SCORE_PLUGINS.iter().map(|(_, w)| w).sum::<i64>(), 12);
 }
+
+#[test]
+fn snapshot_updates_match_a_fresh_snapshot() {
+    let nodes = reference_nodes();
+    let mut snap = Snapshot::new(&infos(&nodes));
+    let mut placed: Vec<Value> = Vec::new();
+    let mut rng = Rng::new(11);
+    let mut cursor = Cursor::default();
+    for i in 0..6 {
+        let mut p = pod(json!({"containers": [{"name": "c", "image": "x",
+            "resources": {"requests": {"cpu": "300m", "memory": "256Mi"}}}]}));
+        p["metadata"]["name"] = json!(format!("p{i}"));
+        let d = schedule_snapshot(&p, &snap, &ClusterObjects::default(), &mut cursor, &mut rng);
+        p["spec"]["nodeName"] = json!(bound_node(&d));
+        assert!(snap.add_pod(&p));
+        placed.push(p);
+    }
+    // Same cluster rebuilt from NodeInfos: identical decision for the next pod.
+    let mut ni = infos(&nodes);
+    for p in &placed {
+        let idx = nodes
+            .iter()
+            .position(|n| n["metadata"]["name"] == p["spec"]["nodeName"])
+            .unwrap();
+        ni[idx].pods.push(p);
+    }
+    let next = pod(
+        json!({"containers": [{"name": "c", "image": "x", "resources": {"requests": {"cpu": "300m"}}}]}),
+    );
+    let a = schedule_snapshot(
+        &next,
+        &snap,
+        &ClusterObjects::default(),
+        &mut cursor.clone(),
+        &mut Rng::new(5),
+    );
+    let b = schedule_with(
+        &next,
+        &ni,
+        &ClusterObjects::default(),
+        &mut cursor.clone(),
+        &mut Rng::new(5),
+    );
+    assert_eq!(a, b);
+    // 6 × 300m spread over w1/w2 by LeastAllocated: 3 each.
+    let on_w1 = placed
+        .iter()
+        .filter(|p| p["spec"]["nodeName"] == "w1")
+        .count();
+    assert_eq!(on_w1, 3);
+    assert!(snap.remove_pod("default", "p0"));
+    assert!(!snap.remove_pod("default", "p0"));
+}
+
+#[test]
+fn five_thousand_nodes() {
+    let nodes: Vec<Value> = (0..5000)
+        .map(|i| node(&format!("n{i:04}"), "4", "16Gi", "110"))
+        .collect();
+    let filler: Vec<Value> = (0..5000)
+        .map(|i| {
+            bound_pod(
+                &format!("f{i}"),
+                &format!("n{i:04}"),
+                json!({"containers": [{"name": "c", "image": "x",
+            "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}]}),
+            )
+        })
+        .collect();
+    let mut ni = infos(&nodes);
+    for (info, p) in ni.iter_mut().zip(&filler) {
+        info.pods.push(p);
+    }
+    let snap = Snapshot::new(&ni);
+    let mut cursor = Cursor::default();
+    let mut rng = Rng::new(3);
+    let d = schedule_snapshot(
+        &nginx(),
+        &snap,
+        &ClusterObjects::default(),
+        &mut cursor,
+        &mut rng,
+    );
+    assert_eq!(d.num_nodes_to_find, 500);
+    assert_eq!((d.filters.len(), d.scores.len()), (500, 500));
+    assert_eq!(cursor.next_start_node_index, 500);
+    assert!(matches!(d.outcome, Outcome::Bound { .. }));
+}
