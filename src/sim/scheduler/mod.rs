@@ -428,15 +428,7 @@ pub fn schedule_snapshot(
 
     let views = nodes;
 
-    // PreFilter: VolumeBinding rejects missing or unbound-immediate claims outright.
-    if let Some(message) = volume_binding_prefilter(pod, objects) {
-        let preemption = postfilter_message(pod, views);
-        decision.outcome = Outcome::PreFilterRejected {
-            plugin: "VolumeBinding",
-            message: fit_error_message(nodes.len(), Some(&message), [], &preemption),
-        };
-        return decision;
-    }
+    // PreFilter plugins run in profile order: NodeAffinity before VolumeBinding.
     // PreFilter: NodeAffinity narrows the candidates to the nodes named by matchFields.
     let candidates: Vec<usize> = match node_affinity_prefilter(pod) {
         NodeNames::All => (0..views.len()).collect(),
@@ -457,6 +449,15 @@ pub fn schedule_snapshot(
             .filter(|&i| names.iter().any(|n| *n == views[i].name))
             .collect(),
     };
+    // PreFilter: VolumeBinding rejects missing or unbound-immediate claims outright.
+    if let Some(message) = volume_binding_prefilter(pod, objects) {
+        let preemption = postfilter_message(pod, views);
+        decision.outcome = Outcome::PreFilterRejected {
+            plugin: "VolumeBinding",
+            message: fit_error_message(nodes.len(), Some(&message), [], &preemption),
+        };
+        return decision;
+    }
     let narrowed = candidates.len() < views.len();
     let absent_reason = "node(s) didn't satisfy plugin(s) [NodeAffinity]";
 
