@@ -22,6 +22,7 @@ pub mod object;
 pub mod quantity;
 pub mod rand;
 pub mod scenarios;
+pub mod scheduler;
 pub mod trace;
 
 use cluster::Cluster;
