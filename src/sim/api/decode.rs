@@ -29,6 +29,9 @@ use crate::sim::quantity::Quantity;
 pub enum PathSegment {
     Key(String),
     Index(usize),
+    /// A key of a map-valued field (labels, resource lists): a key in the JSON like
+    /// [`PathSegment::Key`], printed `[key]` in validation's field paths.
+    MapKey(String),
 }
 
 impl From<&str> for PathSegment {
@@ -288,7 +291,7 @@ impl<'s> Decoder<'s> {
         let mut out = String::new();
         for segment in &self.path {
             match segment {
-                PathSegment::Key(k) => {
+                PathSegment::Key(k) | PathSegment::MapKey(k) => {
                     if !out.is_empty() {
                         out.push('.');
                     }
