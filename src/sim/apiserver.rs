@@ -334,6 +334,17 @@ impl ApiServer {
             "pods" => {
                 let qos = api::admission::qos_class(&obj);
                 obj["status"] = json!({"phase": "Pending", "qosClass": qos});
+                // podStrategy.PrepareForCreate: a gated pod says so in PodScheduled.
+                let gated = obj
+                    .pointer("/spec/schedulingGates")
+                    .and_then(Value::as_array)
+                    .is_some_and(|g| !g.is_empty());
+                if gated {
+                    obj["status"]["conditions"] = json!([{
+                        "type": "PodScheduled", "status": "False", "reason": "SchedulingGated",
+                        "message": "Scheduling is blocked due to non-empty scheduling gates",
+                        "lastProbeTime": null, "lastTransitionTime": clock::rfc3339(ctx.now)}]);
+                }
             }
             "deployments" | "replicasets" | "daemonsets" | "jobs" => {
                 object::set_at(&mut obj, "/metadata/generation", json!(1));

@@ -148,6 +148,8 @@ struct Container {
     failures: BTreeMap<&'static str, u32>,
     successes: BTreeMap<&'static str, u32>,
     killing: bool,
+    /// Exited and to be started again at `restart_at` (RESTARTS counts it then).
+    pending_restart: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -316,6 +318,7 @@ impl Kubelet {
                     failures: BTreeMap::new(),
                     successes: BTreeMap::new(),
                     killing: false,
+                    pending_restart: false,
                 });
             }
         }
@@ -595,19 +598,18 @@ impl Kubelet {
         if c.busy || c.killing || matches!(c.state, State::Running { .. }) {
             return;
         }
-        if let State::Terminated(t) = &c.state {
-            let restart = match (c.init, policy.as_str()) {
-                (_, "Never") => false,
-                (true, _) | (false, "OnFailure") => t.exit_code != 0,
-                _ => true,
-            };
-            if !restart {
-                return;
-            }
+        // An exited container waits for the PLEG relist to decide about its restart.
+        if matches!(c.state, State::Terminated(_)) {
+            return;
+        }
+        if c.pending_restart {
             if ctx.now < c.restart_at {
                 return;
             }
+            c.pending_restart = false;
+            c.restarts += 1;
         }
+        let _ = &policy;
         let name = c.name.clone();
         let image = object::str_at(&c.spec, "/image").to_string();
         let reference = match image::parse_image_reference(&image) {
@@ -1135,12 +1137,18 @@ impl Kubelet {
                 (true, _) | (false, "OnFailure") => t.exit_code != 0,
                 _ => true,
             };
-            if !restart || c.restart_at > ctx.now {
+            if !restart {
                 continue;
             }
+            c.last = Some(t.clone());
+            c.pending_restart = true;
             if c.crash_backoff_ms == 0 {
                 c.crash_backoff_ms = BACKOFF_INITIAL_MS;
                 c.restart_at = ctx.now;
+                c.state = State::Waiting {
+                    reason: "ContainerCreating".into(),
+                    message: String::new(),
+                };
             } else {
                 let wait = c.crash_backoff_ms;
                 c.restart_at = t.finished + wait;
@@ -1150,7 +1158,6 @@ impl Kubelet {
                     image::go_duration_ms(wait),
                     c.name
                 );
-                c.last = Some(t.clone());
                 c.state = State::Waiting {
                     reason: "CrashLoopBackOff".into(),
                     message,
@@ -1170,39 +1177,6 @@ impl Kubelet {
         }
         if !backoffs.is_empty() {
             self.push_status(ctx, uid);
-        }
-        // Restart what is due now.
-        let Some(w) = self.workers.get_mut(uid) else {
-            return;
-        };
-        let due: Vec<usize> = w
-            .containers
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| {
-                matches!(&c.state, State::Terminated(_))
-                    && c.restart_at <= ctx.now
-                    && c.crash_backoff_ms > 0
-            })
-            .map(|(i, _)| i)
-            .collect();
-        for i in due {
-            let c = &mut self.workers.get_mut(uid).expect("present").containers[i];
-            if let State::Terminated(t) = &c.state {
-                let restart = match (c.init, policy.as_str()) {
-                    (_, "Never") => false,
-                    (true, _) | (false, "OnFailure") => t.exit_code != 0,
-                    _ => true,
-                };
-                if restart {
-                    c.last = Some(t.clone());
-                    c.restarts += 1;
-                    c.state = State::Waiting {
-                        reason: "ContainerCreating".into(),
-                        message: String::new(),
-                    };
-                }
-            }
         }
         // Pod finished: stop the sandbox; nothing will run again.
         let finished = {
