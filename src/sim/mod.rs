@@ -19,6 +19,7 @@ pub mod kubectl;
 pub mod limits;
 pub mod manifest;
 pub mod object;
+pub mod proxy;
 pub mod quantity;
 pub mod rand;
 pub mod scenarios;
