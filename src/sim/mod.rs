@@ -10,6 +10,7 @@
 //! - Bounded: input bytes, documents, objects, nodes and steps all have named limits
 //!   ([`limits`]), and reaching one is reported in plain words.
 
+pub mod allocator;
 pub mod behaviour;
 pub mod clock;
 pub mod cluster;
