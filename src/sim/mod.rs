@@ -14,6 +14,7 @@ pub mod allocator;
 pub mod behaviour;
 pub mod clock;
 pub mod cluster;
+pub mod dns;
 pub mod etcd;
 pub mod image;
 pub mod kubectl;
