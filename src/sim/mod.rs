@@ -10,11 +10,13 @@
 //! - Bounded: input bytes, documents, objects, nodes and steps all have named limits
 //!   ([`limits`]), and reaching one is reported in plain words.
 
+pub mod allocator;
 pub mod api;
 pub mod apiserver;
 pub mod behaviour;
 pub mod clock;
 pub mod cluster;
+pub mod dns;
 pub mod engine;
 pub mod etcd;
 pub mod events;
@@ -26,6 +28,7 @@ pub mod limits;
 pub mod manifest;
 pub mod narrate;
 pub mod object;
+pub mod proxy;
 pub mod quantity;
 pub mod rand;
 pub mod rbac;
