@@ -114,22 +114,31 @@ impl ApiServer {
             return;
         }
         if req.detailed {
-            ctx.stage(
-                "authentication",
-                format!(
+            let how = match &req.identity.impersonator {
+                Some(admin) => format!(
+                    "user \"{}\" (groups {:?}), impersonated by \"{admin}\" (Impersonate-User header)",
+                    req.identity.user, req.identity.groups
+                ),
+                None => format!(
                     "user \"{}\" (groups {:?}) by its x509 client certificate",
                     req.identity.user, req.identity.groups
                 ),
-                note(
-                    format!(
-                        "kube-apiserver checks who is asking. kubectl presented the client certificate from its kubeconfig: \
-                         CN={} is the user name and O={} the groups.",
-                        req.identity.user,
-                        req.identity.groups.first().map(String::as_str).unwrap_or("")
-                    ),
-                    docs::AUTHENTICATION,
+            };
+            let story = match &req.identity.impersonator {
+                Some(admin) => format!(
+                    "kube-apiserver checks who is asking. kubectl authenticated with {admin}'s client certificate and asked, \
+                     with the Impersonate-User header (kubectl --as), to act as {}; {admin} may impersonate, so from now on \
+                     the request is {}'s.",
+                    req.identity.user, req.identity.user
                 ),
-            );
+                None => format!(
+                    "kube-apiserver checks who is asking. kubectl presented the client certificate from its kubeconfig: \
+                     CN={} is the user name and O={} the groups.",
+                    req.identity.user,
+                    req.identity.groups.first().map(String::as_str).unwrap_or("")
+                ),
+            };
+            ctx.stage("authentication", how, note(story, docs::AUTHENTICATION));
         }
         // 2. Authorization (RBAC).
         let reason = match rbac::authorize(
@@ -760,6 +769,19 @@ impl ApiServer {
         obj: Value,
         previous: Option<Value>,
     ) {
+        if resource.plural == "namespaces" && kind == EventType::Added {
+            // The ServiceAccount controller and root-ca-cert-publisher watch namespaces.
+            ctx.send(
+                Component::ControllerManager,
+                2,
+                Msg::Watch(WatchEvent {
+                    kind,
+                    resource: *resource,
+                    object: Arc::new(obj),
+                }),
+            );
+            return;
+        }
         if resource.plural != "pods" {
             return;
         }

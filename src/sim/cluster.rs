@@ -415,6 +415,42 @@ fn default_rbac() -> Vec<(&'static str, Value)> {
                 user("system:kube-controller-manager"),
             ),
         ),
+        // kubeadm runs kube-controller-manager with --use-service-account-credentials: each
+        // controller acts as its own ServiceAccount, bound to system:controller:<name>.
+        (
+            "clusterroles",
+            role(
+                "system:controller:service-account-controller",
+                json!([
+            {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["create"]},
+            {"apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch", "update"]}]),
+            ),
+        ),
+        (
+            "clusterrolebindings",
+            binding(
+                "system:controller:service-account-controller",
+                "system:controller:service-account-controller",
+                json!({"kind": "ServiceAccount", "name": "service-account-controller", "namespace": "kube-system"}),
+            ),
+        ),
+        (
+            "clusterroles",
+            role(
+                "system:controller:root-ca-cert-publisher",
+                json!([
+            {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["create", "update"]},
+            {"apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch", "update"]}]),
+            ),
+        ),
+        (
+            "clusterrolebindings",
+            binding(
+                "system:controller:root-ca-cert-publisher",
+                "system:controller:root-ca-cert-publisher",
+                json!({"kind": "ServiceAccount", "name": "root-ca-cert-publisher", "namespace": "kube-system"}),
+            ),
+        ),
     ]
 }
 

@@ -196,10 +196,12 @@ pub fn resource_named(group: &str, plural: &str) -> Option<Resource> {
 }
 
 /// An authenticated identity as a client presents it (x509 CN/O or a token).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Identity {
     pub user: String,
     pub groups: Vec<String>,
+    /// `kubectl --as`: the user whose credentials authenticated and who impersonates.
+    pub impersonator: Option<String>,
 }
 
 /// An HTTP request to kube-apiserver.
@@ -493,6 +495,7 @@ pub struct Engine {
     cluster: Cluster,
     apiserver: ApiServer,
     scheduler: SchedulerComponent,
+    controllers: super::controllers::ControllerManager,
     kubelets: BTreeMap<String, Kubelet>,
     runtimes: BTreeMap<String, Runtime>,
     pub kubectl: Kubectl,
@@ -515,6 +518,7 @@ impl Engine {
             steps: Vec::new(),
             apiserver: ApiServer::default(),
             scheduler: SchedulerComponent::default(),
+            controllers: Default::default(),
             kubelets: cluster
                 .nodes
                 .iter()
@@ -631,6 +635,7 @@ impl Engine {
             }
             (Component::ApiServer, msg) => self.apiserver.handle(&mut ctx, &from, msg),
             (Component::Scheduler, msg) => self.scheduler.handle(&mut ctx, msg),
+            (Component::ControllerManager, msg) => self.controllers.handle(&mut ctx, msg),
             (Component::Kubelet(node), msg) => {
                 if let Some(k) = self.kubelets.get_mut(node) {
                     k.handle(&mut ctx, msg);

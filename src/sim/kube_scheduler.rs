@@ -38,6 +38,7 @@ fn identity() -> Identity {
     Identity {
         user: "system:kube-scheduler".into(),
         groups: vec!["system:authenticated".into()],
+        impersonator: None,
     }
 }
 

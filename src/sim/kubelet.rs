@@ -194,6 +194,7 @@ impl Kubelet {
             identity: Identity {
                 user: format!("system:node:{node}"),
                 groups: vec!["system:nodes".into(), "system:authenticated".into()],
+                impersonator: None,
             },
             host_ip: cluster.internal_ip(index),
             node,

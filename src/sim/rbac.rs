@@ -200,6 +200,7 @@ mod tests {
         let jane = Identity {
             user: "jane".into(),
             groups: vec!["system:authenticated".into()],
+            impersonator: None,
         };
         let err = authorize(&view, &jane, Verb::Create, &pods(), None, "default", "").unwrap_err();
         assert_eq!(
@@ -232,6 +233,7 @@ mod tests {
         let jane = Identity {
             user: "jane".into(),
             groups: vec!["system:authenticated".into()],
+            impersonator: None,
         };
         assert!(authorize(&view, &jane, Verb::Create, &pods(), None, "default", "").is_ok());
         assert!(authorize(&view, &jane, Verb::Delete, &pods(), None, "default", "x").is_err());

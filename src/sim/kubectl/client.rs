@@ -105,17 +105,20 @@ impl Kubectl {
             Msg::Command(command) => {
                 let admin = ctx.cluster.users.first().cloned();
                 self.identity = Some(match (&command.as_user, admin) {
-                    (Some(user), _) => Identity {
+                    (Some(user), admin) => Identity {
                         user: user.clone(),
                         groups: vec!["system:authenticated".into()],
+                        impersonator: admin.map(|a| a.name),
                     },
                     (None, Some(u)) => Identity {
                         user: u.name,
                         groups: u.groups,
+                        impersonator: None,
                     },
                     (None, None) => Identity {
                         user: "".into(),
                         groups: vec![],
+                        impersonator: None,
                     },
                 });
                 self.queue.extend(plan(&command));
@@ -145,6 +148,7 @@ impl Kubectl {
             let identity = self.identity.clone().unwrap_or(Identity {
                 user: String::new(),
                 groups: vec![],
+                impersonator: None,
             });
             let id = ctx.id();
             let request = match &op {
@@ -275,11 +279,32 @@ impl Kubectl {
                         });
                     }
                 }
-                _ => self.error(
-                    &response,
-                    Some(&file),
-                    "retrieving current configuration of",
-                ),
+                _ => {
+                    // apply.go: "error when retrieving current configuration of:\n%s\nfrom
+                    // server for: %q: %v", with the resource.Info's String().
+                    let gv = if resource.group.is_empty() {
+                        format!("/{}", resource.version)
+                    } else {
+                        resource.api_version()
+                    };
+                    let info = format!(
+                        "Resource: \"{gv}, Resource={}\", GroupVersionKind: \"{gv}, Kind={}\"\nName: \"{}\", Namespace: \"{}\"",
+                        resource.plural,
+                        resource.kind,
+                        object::name(&doc),
+                        namespace_of(&doc, &resource),
+                    );
+                    let line = if response.code == 401 {
+                        "error: You must be logged in to the server (Unauthorized)".to_string()
+                    } else {
+                        format!(
+                            "Error from server ({}): error when retrieving current configuration of:\n{info}\nfrom server for: \"{file}\": {}",
+                            object::str_at(&response.body, "/reason"),
+                            object::str_at(&response.body, "/message")
+                        )
+                    };
+                    self.print(line, true);
+                }
             },
             Op::Post {
                 file,
