@@ -186,6 +186,7 @@ mod tests {
                 "kubeadm:cluster-admins".into(),
                 "system:authenticated".into(),
             ],
+            impersonator: None,
         };
         let reason = authorize(&view, &admin, Verb::Create, &pods(), None, "default", "").unwrap();
         assert_eq!(

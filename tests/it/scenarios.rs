@@ -9,7 +9,6 @@ pub struct Outcome {
     pub trace: sim::trace::Trace,
     pub pods: Vec<Value>,
     pub events: Vec<Value>,
-    pub end: u64,
 }
 
 impl Outcome {
@@ -68,12 +67,10 @@ pub fn run(scenario: &sim::Scenario, seed: u64) -> Outcome {
         .range("/registry/events/")
         .map(|(_, kv)| api_object(kv))
         .collect();
-    let end = trace.steps.last().map_or(0, |s| s.at_ms);
     Outcome {
         trace,
         pods,
         events,
-        end,
     }
 }
 
