@@ -28,7 +28,10 @@ fn measure(name: &str, mut f: impl FnMut() -> usize) {
 fn main() {
     let cluster = Cluster::default();
     measure("parse + simulate the nginx pod", || {
-        sim::simulate(scenarios::NGINX, &cluster, 42).trace.steps.len()
+        sim::simulate(scenarios::NGINX, &cluster, 42)
+            .trace
+            .steps
+            .len()
     });
     measure("parse only (nginx pod)", || {
         sim::manifest::parse(scenarios::NGINX).documents.len()
@@ -36,7 +39,9 @@ fn main() {
     for id in ["crashloop", "image-not-found", "liveness"] {
         let preset = scenarios::preset(id).expect("preset");
         measure(&format!("preset {id} (5 simulated minutes)"), || {
-            sim::run(&preset.scenario(), &cluster, 42, sim::DEFAULT_HORIZON_MS).steps.len()
+            sim::run(&preset.scenario(), &cluster, 42, sim::DEFAULT_HORIZON_MS)
+                .steps
+                .len()
         });
     }
 }

@@ -31,6 +31,8 @@ use super::trace::Component;
 #[derive(Default)]
 pub struct ApiServer {
     pending: BTreeMap<u64, Pending>,
+    /// Requests proxied to a kubelet (`pods/log`): kubelet request id → (client, id).
+    proxied: BTreeMap<u64, (Component, u64)>,
 }
 
 struct Pending {
@@ -57,6 +59,12 @@ impl ApiServer {
         match msg {
             Msg::Request(request) => self.request(ctx, from, request),
             Msg::TxnResult(result) => self.txn_result(ctx, result),
+            Msg::Response(mut response) => {
+                if let Some((client, id)) = self.proxied.remove(&response.id) {
+                    response.id = id;
+                    ctx.send(client, 1, Msg::Response(response));
+                }
+            }
             _ => {}
         }
     }
@@ -172,6 +180,7 @@ impl ApiServer {
             );
         }
         match (req.verb, req.subresource) {
+            (Verb::Get, Some("log")) => self.logs(ctx, from, req),
             (Verb::Get, _) => {
                 let key = req.etcd_key();
                 self.txn(ctx, from, req, TxnOp::Get { key });
@@ -458,6 +467,77 @@ impl ApiServer {
         }
         let key = req.etcd_key();
         self.txn(ctx, from, req, TxnOp::Create { key, value: obj });
+    }
+
+    /// `GET pods/NAME/log`: the registry checks the container (LogLocation in
+    /// pkg/registry/core/pod/strategy.go), then the apiserver proxies to the kubelet.
+    fn logs(&mut self, ctx: &mut Ctx<'_>, from: &Component, req: Request) {
+        let Some(kv) = ctx.view.get(&req.etcd_key()) else {
+            let message = format!("pods \"{}\" not found", req.name);
+            self.fail(ctx, from, &req, 404, "NotFound", message, "storage");
+            return;
+        };
+        let pod = kv.value.clone();
+        let names: Vec<String> = pod
+            .pointer("/spec/containers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|c| object::str_at(c, "/name").to_string())
+            .collect();
+        let asked = req
+            .query
+            .iter()
+            .find(|(k, _)| *k == "container")
+            .map(|(_, v)| v.clone());
+        let container = match (asked, names.as_slice()) {
+            (Some(c), _) => c,
+            (None, [one]) => one.clone(),
+            (None, many) => {
+                let message = format!(
+                    "a container name must be specified for pod {}, choose one of: [{}]",
+                    req.name,
+                    many.join(" ")
+                );
+                self.fail(ctx, from, &req, 400, "BadRequest", message, "storage");
+                return;
+            }
+        };
+        if !names.contains(&container) {
+            let message = format!("container {container} is not valid for pod {}", req.name);
+            self.fail(ctx, from, &req, 400, "BadRequest", message, "storage");
+            return;
+        }
+        let status = pod
+            .pointer("/status/containerStatuses")
+            .and_then(Value::as_array)
+            .and_then(|cs| cs.iter().find(|c| object::str_at(c, "/name") == container))
+            .cloned();
+        let waiting = match &status {
+            None => Some("ContainerCreating".to_string()),
+            Some(s)
+                if s.pointer("/state/waiting").is_some()
+                    && s.pointer("/lastState/terminated").is_none() =>
+            {
+                Some(object::str_at(s, "/state/waiting/reason").to_string())
+            }
+            _ => None,
+        };
+        if let Some(reason) = waiting {
+            let message = format!(
+                "container \"{container}\" in pod \"{}\" is waiting to start: {reason}",
+                req.name
+            );
+            self.fail(ctx, from, &req, 400, "BadRequest", message, "storage");
+            return;
+        }
+        let node = object::str_at(&pod, "/spec/nodeName").to_string();
+        let id = ctx.id();
+        self.proxied.insert(id, (from.clone(), req.id));
+        let mut forwarded = req;
+        forwarded.id = id;
+        forwarded.query = vec![("container", container)];
+        ctx.send(Component::Kubelet(node), 1, Msg::Request(forwarded));
     }
 
     fn bind(&mut self, ctx: &mut Ctx<'_>, from: &Component, req: Request) {
@@ -782,10 +862,35 @@ impl ApiServer {
             );
             return;
         }
+        if resource.plural == "nodes" {
+            // kube-scheduler's node informer: a changed node may fit pods that did not.
+            ctx.send(
+                Component::Scheduler,
+                2,
+                Msg::Watch(WatchEvent {
+                    kind,
+                    resource: *resource,
+                    object: Arc::new(obj),
+                }),
+            );
+            return;
+        }
         if resource.plural != "pods" {
             return;
         }
         let node = object::str_at(&obj, "/spec/nodeName").to_string();
+        if !node.is_empty() && kind == EventType::Deleted {
+            // The scheduler's cache of assigned pods: freed room may fit a pending pod.
+            ctx.send(
+                Component::Scheduler,
+                2,
+                Msg::Watch(WatchEvent {
+                    kind,
+                    resource: *resource,
+                    object: Arc::new(obj.clone()),
+                }),
+            );
+        }
         let obj = Arc::new(obj);
         let event = |o: &Arc<Value>| {
             Msg::Watch(WatchEvent {
@@ -891,10 +996,12 @@ pub fn set_condition(pod: &mut Value, condition: Value) {
     }
 }
 
-/// A JSON merge patch (RFC 7386): objects merge, everything else replaces, null deletes.
+/// A strategic merge patch, as kubectl apply sends for built-in types: objects merge,
+/// `null` deletes, lists of objects with a merge key (containers and volumes by `name`,
+/// ports by `containerPort`, mounts by `mountPath`) merge item by item, other lists replace.
 pub fn merge(target: &mut Value, patch: &Value) {
-    match (target.as_object_mut(), patch.as_object()) {
-        (Some(t), Some(p)) => {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
             for (k, v) in p {
                 if v.is_null() {
                     t.remove(k);
@@ -903,8 +1010,31 @@ pub fn merge(target: &mut Value, patch: &Value) {
                 }
             }
         }
-        _ => *target = patch.clone(),
+        (Value::Array(t), Value::Array(p)) if merge_key(p).is_some() => {
+            let key = merge_key(p).unwrap_or("name");
+            let mut merged = Vec::new();
+            for item in p {
+                let id = &item[key];
+                match t.iter().find(|old| &old[key] == id) {
+                    Some(old) => {
+                        let mut old = old.clone();
+                        merge(&mut old, item);
+                        merged.push(old);
+                    }
+                    None => merged.push(item.clone()),
+                }
+            }
+            *t = merged;
+        }
+        (target, patch) => *target = patch.clone(),
     }
+}
+
+/// The patchMergeKey of a list, recognised by what its items carry.
+fn merge_key(items: &[Value]) -> Option<&'static str> {
+    ["name", "containerPort", "mountPath"]
+        .into_iter()
+        .find(|key| !items.is_empty() && items.iter().all(|i| i.get(*key).is_some()))
 }
 
 /// The paths the defaulting functions added, for the narration (`spec.dnsPolicy`, ...).

@@ -32,6 +32,8 @@ pub struct SchedulerComponent {
     recorder: Recorder,
     /// Binding requests in flight: request id → (pod, node).
     binding: BTreeMap<u64, (Value, String)>,
+    /// Pods that did not fit, waiting for the cluster to change: (namespace, name).
+    unschedulable: std::collections::BTreeSet<(String, String)>,
 }
 
 fn identity() -> Identity {
@@ -45,8 +47,45 @@ fn identity() -> Identity {
 impl SchedulerComponent {
     pub fn handle(&mut self, ctx: &mut Ctx<'_>, msg: Msg) {
         match msg {
-            Msg::Watch(event) => self.schedule_one(ctx, &event.object),
+            Msg::Watch(event)
+                if event.resource.plural == "pods"
+                    && event.kind == super::etcd::EventType::Added =>
+            {
+                self.schedule_one(ctx, &event.object)
+            }
+            Msg::Watch(event) => {
+                // A node changed or an assigned pod went away: the queue moves every
+                // unschedulable pod back to the active queue (MoveAllToActiveOrBackoffQueue).
+                let waiting: Vec<(String, String)> = self.unschedulable.iter().cloned().collect();
+                if !waiting.is_empty() {
+                    ctx.stage(
+                        "requeue",
+                        format!("{} changed: {} unschedulable pod(s) back to the active queue", event.resource.kind, waiting.len()),
+                        note(
+                            format!(
+                                "kube-scheduler does not retry a pod that did not fit until something in the cluster changes. \
+                                 A {} event is such a change, so it tries the waiting pods again.",
+                                event.resource.kind
+                            ),
+                            docs::SCHEDULER,
+                        ),
+                    );
+                }
+                for (namespace, name) in waiting {
+                    let key = format!("/registry/pods/{namespace}/{name}");
+                    if let Some(pod) = ctx.view.get(&key).map(super::engine::api_object) {
+                        if object::str_at(&pod, "/spec/nodeName").is_empty() {
+                            self.schedule_one(ctx, &pod);
+                            continue;
+                        }
+                    }
+                    self.unschedulable.remove(&(namespace, name));
+                }
+            }
             Msg::Timer(Timer::Scheduler(SchedulerTimer::Retry { namespace, name })) => {
+                // Leaving the unschedulable set re-arms the timer if it still does not fit.
+                self.unschedulable
+                    .remove(&(namespace.clone(), name.clone()));
                 let key = format!("/registry/pods/{namespace}/{name}");
                 let pod = ctx.view.get(&key).map(super::engine::api_object);
                 if let Some(pod) = pod {
@@ -191,6 +230,8 @@ impl SchedulerComponent {
         }
         match decision.outcome {
             Outcome::Bound { node } => {
+                self.unschedulable
+                    .remove(&(namespace.clone(), name.clone()));
                 let id = ctx.id();
                 let body = json!({
                     "apiVersion": "v1", "kind": "Binding",
@@ -237,6 +278,7 @@ impl SchedulerComponent {
     fn unschedulable(&mut self, ctx: &mut Ctx<'_>, pod: &Value, message: &str) {
         let name = object::name(pod).to_string();
         let namespace = object::namespace(pod).to_string();
+        let first = self.unschedulable.insert((namespace.clone(), name.clone()));
         let mut status = pod.get("status").cloned().unwrap_or_else(|| json!({}));
         let condition = json!({"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
                                "message": message, "lastProbeTime": null,
@@ -280,9 +322,11 @@ impl SchedulerComponent {
             field_path: "",
         };
         self.recorder.record(ctx, &identity(), pod, &spec);
-        ctx.timer(
-            UNSCHEDULABLE_RETRY_MS,
-            Timer::Scheduler(SchedulerTimer::Retry { namespace, name }),
-        );
+        if first {
+            ctx.timer(
+                UNSCHEDULABLE_RETRY_MS,
+                Timer::Scheduler(SchedulerTimer::Retry { namespace, name }),
+            );
+        }
     }
 }

@@ -210,8 +210,55 @@ impl Kubelet {
             Msg::Watch(event) => self.on_watch(ctx, event.kind, (*event.object).clone()),
             Msg::Timer(Timer::Kubelet(timer)) => self.on_timer(ctx, timer),
             Msg::Cri(reply) => self.on_cri(ctx, reply),
+            Msg::Request(req) if req.subresource == Some("log") => self.serve_logs(ctx, req),
             _ => {}
         }
+    }
+
+    /// The kubelet's `/containerLogs/<ns>/<pod>/<container>` endpoint: what the current
+    /// (or last) run of the container printed, from its behaviour.
+    fn serve_logs(&mut self, ctx: &mut Ctx<'_>, req: Request) {
+        let container = req
+            .query
+            .iter()
+            .find(|(k, _)| *k == "container")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let worker = self
+            .workers
+            .values()
+            .find(|w| w.reference.name == req.name && w.reference.namespace == req.namespace);
+        let text = worker
+            .and_then(|w| {
+                w.containers
+                    .iter()
+                    .find(|c| c.name == container)
+                    .map(|c| (w, c))
+            })
+            .map(|(w, c)| {
+                let env = container_env(&w.pod, &c.spec);
+                let (started, until) = match &c.state {
+                    State::Running { since } => (*since, ctx.now),
+                    State::Terminated(t) => (t.started, t.finished),
+                    State::Waiting { .. } => match &c.last {
+                        Some(t) => (t.started, t.finished),
+                        None => (ctx.now, ctx.now),
+                    },
+                };
+                let mut lines = behaviour::logs(&c.behaviour, &env, until.saturating_sub(started));
+                lines.push(String::new());
+                lines.join("\n")
+            })
+            .unwrap_or_default();
+        ctx.send(
+            Component::ApiServer,
+            1,
+            Msg::Response(super::engine::Response {
+                id: req.id,
+                code: 200,
+                body: Value::String(text),
+            }),
+        );
     }
 
     fn renew_lease(&mut self, ctx: &mut Ctx<'_>) {

@@ -89,7 +89,7 @@ pub fn describe(from: &Component, to: &Component, msg: &Msg) -> Option<Described
                     req.identity.user
                 ),
                 payload: req.body.as_ref().map(pretty),
-                narration: note(request_story(from, req), if *from == Component::Kubectl { docs::API_CONCEPTS } else { docs::API_ACCESS }),
+                narration: note(request_story(from, to, req), if *from == Component::Kubectl { docs::API_CONCEPTS } else { docs::API_ACCESS }),
             }
         }
         Msg::Response(resp) => Described {
@@ -115,10 +115,10 @@ pub fn describe(from: &Component, to: &Component, msg: &Msg) -> Option<Described
             payload: Some(pretty(&resp.body)),
             narration: note(
                 if resp.ok() {
-                    format!("kube-apiserver answers {} with the object as stored; {to} carries on.", resp.status_line())
+                    format!("{from} answers {}; {to} carries on.", resp.status_line())
                 } else {
                     format!(
-                        "kube-apiserver answers {}: {}",
+                        "{from} answers {}: {}",
                         resp.status_line(),
                         object::str_at(&resp.body, "/message")
                     )
@@ -198,7 +198,7 @@ pub fn describe(from: &Component, to: &Component, msg: &Msg) -> Option<Described
     })
 }
 
-fn request_story(from: &Component, req: &super::engine::Request) -> String {
+fn request_story(from: &Component, to: &Component, req: &super::engine::Request) -> String {
     match (from, req.verb, req.resource.plural, req.subresource) {
         (Component::Kubectl, _, _, _) => format!(
             "kubectl sends {} to kube-apiserver over HTTPS, authenticating as {}.",
@@ -236,7 +236,11 @@ fn request_story(from: &Component, req: &super::engine::Request) -> String {
         (Component::Scheduler, _, "pods", Some("status")) => {
             "kube-scheduler could not place the pod, so it records why in the PodScheduled condition.".into()
         }
-        _ => format!("{from} sends {} to kube-apiserver.", req.line()),
+        (Component::ApiServer, _, _, Some("log")) => format!(
+            "kube-apiserver does not keep logs: it proxies the request to the kubelet on the pod's node ({to}), \
+             which reads the container's log file from the runtime."
+        ),
+        _ => format!("{from} sends {} to {to}.", req.line()),
     }
 }
 

@@ -454,3 +454,140 @@ fn invariants_hold_for_every_preset_and_many_seeds() {
         }
     }
 }
+
+fn script(files: &[(&str, &str)], commands: &[(u64, &str)]) -> Outcome {
+    let mut s = sim::Scenario::default();
+    for (name, text) in files {
+        s.files.insert(name.to_string(), text.to_string());
+    }
+    for (at, line) in commands {
+        s.commands.push((*at, line.to_string()));
+    }
+    run(&s, 42)
+}
+
+#[test]
+fn apply_again_is_unchanged_configured_or_refused_like_kubectl() {
+    let changed_image = scenarios::NGINX.replace("image: nginx", "image: nginx:1.27");
+    let changed_policy = scenarios::NGINX.replace("restartPolicy: Always", "restartPolicy: Never");
+    let o = script(
+        &[
+            ("pod.yaml", scenarios::NGINX),
+            ("image.yaml", &changed_image),
+            ("policy.yaml", &changed_policy),
+        ],
+        &[
+            (0, "kubectl apply -f pod.yaml"),
+            (5_000, "kubectl apply -f pod.yaml"),
+            (6_000, "kubectl apply -f image.yaml"),
+            (7_000, "kubectl apply -f policy.yaml"),
+        ],
+    );
+    assert_eq!(
+        o.trace.kubectl[..3],
+        [
+            "pod/nginx created",
+            "pod/nginx unchanged",
+            "pod/nginx configured"
+        ]
+    );
+    assert!(
+        o.trace.kubectl[3].starts_with("The Pod \"nginx\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`"),
+        "{}",
+        o.trace.kubectl[3]
+    );
+    assert_eq!(
+        o.pod("nginx")["spec"]["containers"][0]["image"],
+        "nginx:1.27"
+    );
+}
+
+#[test]
+fn kubectl_reads_go_through_the_apiserver() {
+    let o = script(
+        &[("pod.yaml", scenarios::NGINX)],
+        &[
+            (0, "kubectl apply -f pod.yaml"),
+            (10_000, "kubectl get pods"),
+            (10_001, "kubectl logs nginx"),
+            (10_002, "kubectl logs nope"),
+            (10_003, "kubectl describe pod nginx"),
+        ],
+    );
+    assert!(
+        o.trace.kubectl[1].starts_with(
+            "NAME    READY   STATUS    RESTARTS   AGE\nnginx   1/1     Running   0          10s"
+        ),
+        "{}",
+        o.trace.kubectl[1]
+    );
+    assert!(
+        o.trace.kubectl[2].starts_with("/docker-entrypoint.sh: "),
+        "{}",
+        o.trace.kubectl[2]
+    );
+    assert_eq!(
+        o.trace.kubectl[3],
+        "Error from server (NotFound): pods \"nope\" not found"
+    );
+    assert!(
+        o.trace.kubectl[4].starts_with("Name:             nginx\nNamespace:        default\n"),
+        "{}",
+        o.trace.kubectl[4]
+    );
+    assert!(o
+        .trace
+        .steps
+        .iter()
+        .any(|s| s.label == "GET /api/v1/namespaces/default/pods?limit=500"));
+    assert!(o
+        .trace
+        .steps
+        .iter()
+        .any(|s| s.from == sim::trace::Component::ApiServer
+            && matches!(s.to, sim::trace::Component::Kubelet(_))
+            && s.label.ends_with("/log?container=nginx")));
+}
+
+#[test]
+fn labelling_a_node_lets_a_waiting_pod_schedule() {
+    let ssd = include_str!("../../src/sim/scenarios/node-selector.yaml");
+    let o = script(
+        &[("pod.yaml", ssd)],
+        &[
+            (0, "kubectl apply -f pod.yaml"),
+            (20_000, "kubectl label node w2 disktype=ssd"),
+        ],
+    );
+    assert_eq!(
+        o.trace.kubectl,
+        ["pod/wants-ssd created", "node/w2 labeled"]
+    );
+    assert_eq!(o.pod("wants-ssd")["spec"]["nodeName"], "w2");
+    assert_eq!(o.status("wants-ssd"), "Running");
+    assert!(o.trace.steps.iter().any(|s| s.label == "requeue"));
+}
+
+#[test]
+fn cordoned_nodes_take_no_new_pods() {
+    let o = script(
+        &[("pod.yaml", scenarios::NGINX)],
+        &[
+            (0, "kubectl cordon w1"),
+            (1_000, "kubectl cordon w2"),
+            (2_000, "kubectl apply -f pod.yaml"),
+            (30_000, "kubectl uncordon w1"),
+        ],
+    );
+    assert_eq!(
+        o.trace.kubectl,
+        [
+            "node/w1 cordoned",
+            "node/w2 cordoned",
+            "pod/nginx created",
+            "node/w1 uncordoned"
+        ]
+    );
+    assert!(o.has_event("nginx", "Warning FailedScheduling: 0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) were unschedulable. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."), "{:?}", o.events_of("nginx"));
+    assert_eq!(o.pod("nginx")["spec"]["nodeName"], "w1");
+}

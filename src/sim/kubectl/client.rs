@@ -55,6 +55,32 @@ pub enum Action {
         namespace: String,
         name: String,
     },
+    /// `kubectl get KIND [NAME] [-o wide|yaml]`.
+    Get {
+        resource: Resource,
+        namespace: String,
+        name: String,
+        output: String,
+    },
+    /// `kubectl describe pod NAME`.
+    Describe {
+        namespace: String,
+        name: String,
+    },
+    /// `kubectl logs NAME [-c CONTAINER]`.
+    Logs {
+        namespace: String,
+        name: String,
+        container: String,
+    },
+    /// `kubectl label node`, `cordon`, `uncordon`: a merge patch and what kubectl prints.
+    PatchNode {
+        name: String,
+        patch: Value,
+        done: &'static str,
+        check_labels: Vec<(String, String)>,
+        overwrite: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -84,8 +110,37 @@ enum Op {
         namespace: String,
         name: String,
     },
+    Get {
+        resource: Resource,
+        namespace: String,
+        name: String,
+        output: String,
+    },
+    /// describe, step 1: the pod; step 2: its events.
+    DescribeGet {
+        namespace: String,
+        name: String,
+    },
+    DescribeEvents {
+        pod: Value,
+    },
+    Logs {
+        namespace: String,
+        name: String,
+        container: String,
+    },
+    PatchNode {
+        name: String,
+        patch: Value,
+        done: &'static str,
+        check_labels: Vec<(String, String)>,
+        overwrite: bool,
+    },
     /// Something kubectl prints without asking the server (a client-side error).
-    Print { line: String, failed: bool },
+    Print {
+        line: String,
+        failed: bool,
+    },
 }
 
 /// kubectl's state: the output so far, and the command being carried out.
@@ -208,6 +263,81 @@ impl Kubectl {
                         ("fieldValidation", "Strict".to_string()),
                     ],
                     body: Some(patch.clone()),
+                    identity,
+                    detailed: true,
+                },
+                Op::Get { resource, namespace, name, .. } => Request {
+                    id,
+                    verb: if name.is_empty() { Verb::List } else { Verb::Get },
+                    resource: *resource,
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                    subresource: None,
+                    query: if name.is_empty() { vec![("limit", "500".to_string())] } else { vec![] },
+                    body: None,
+                    identity,
+                    detailed: true,
+                },
+                Op::DescribeGet { namespace, name } => Request {
+                    id,
+                    verb: Verb::Get,
+                    resource: resource_named("", "pods").expect("pods are served"),
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                    subresource: None,
+                    query: vec![],
+                    body: None,
+                    identity,
+                    detailed: true,
+                },
+                Op::DescribeEvents { pod } => Request {
+                    id,
+                    verb: Verb::List,
+                    resource: resource_named("", "events").expect("events are served"),
+                    namespace: object::namespace(pod).to_string(),
+                    name: String::new(),
+                    subresource: None,
+                    query: vec![(
+                        "fieldSelector",
+                        format!(
+                            "involvedObject.name={},involvedObject.namespace={},involvedObject.uid={}",
+                            object::name(pod),
+                            object::namespace(pod),
+                            object::str_at(pod, "/metadata/uid")
+                        ),
+                    )],
+                    body: None,
+                    identity,
+                    detailed: true,
+                },
+                Op::Logs { namespace, name, container } => Request {
+                    id,
+                    verb: Verb::Get,
+                    resource: resource_named("", "pods").expect("pods are served"),
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                    subresource: Some("log"),
+                    query: if container.is_empty() { vec![] } else { vec![("container", container.clone())] },
+                    body: None,
+                    identity,
+                    detailed: true,
+                },
+                Op::PatchNode {
+                    name,
+                    patch,
+                    check_labels,
+                    overwrite,
+                    ..
+                } => Request {
+                    id,
+                    // Without --overwrite, kubectl reads the node first to refuse changing a label.
+                    verb: if !*overwrite && !check_labels.is_empty() { Verb::Get } else { Verb::Patch },
+                    resource: resource_named("", "nodes").expect("nodes are served"),
+                    namespace: String::new(),
+                    name: name.clone(),
+                    subresource: None,
+                    query: vec![],
+                    body: if !*overwrite && !check_labels.is_empty() { None } else { Some(patch.clone()) },
                     identity,
                     detailed: true,
                 },
@@ -349,9 +479,120 @@ impl Kubectl {
                     self.error(&response, file.as_deref(), "deleting");
                 }
             }
+            Op::Get {
+                resource,
+                namespace,
+                name,
+                output,
+            } => {
+                if !response.ok() {
+                    self.error(&response, None, "");
+                } else {
+                    let items: Vec<Value> = if name.is_empty() {
+                        response.body["items"]
+                            .as_array()
+                            .cloned()
+                            .unwrap_or_default()
+                    } else {
+                        vec![response.body.clone()]
+                    };
+                    if output == "yaml" {
+                        let doc = if name.is_empty() {
+                            serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items,
+                                               "metadata": {"resourceVersion": ""}})
+                        } else {
+                            response.body.clone()
+                        };
+                        self.print(super::print::to_yaml(&doc).trim_end().to_string(), false);
+                    } else {
+                        let refs: Vec<&Value> = items.iter().collect();
+                        let ns = if resource.namespaced {
+                            namespace.as_str()
+                        } else {
+                            ""
+                        };
+                        match super::print::get_table(
+                            resource.kind,
+                            &refs,
+                            ns,
+                            ctx.now,
+                            output == "wide",
+                        ) {
+                            Some(out) => {
+                                let text = format!("{}{}", out.stdout, out.stderr);
+                                self.print(text.trim_end().to_string(), false);
+                            }
+                            None => self.print(
+                                format!("error: podflow cannot print {} yet", resource.plural),
+                                true,
+                            ),
+                        }
+                    }
+                }
+            }
+            Op::DescribeGet { .. } => {
+                if response.ok() {
+                    self.queue.push_front(Op::DescribeEvents {
+                        pod: response.body.clone(),
+                    });
+                } else {
+                    self.error(&response, None, "");
+                }
+            }
+            Op::DescribeEvents { pod } => {
+                let events: Vec<Value> = response.body["items"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                let refs: Vec<&Value> = events.iter().collect();
+                let text = super::print::describe_pod(&pod, &refs, ctx.now);
+                self.print(text.trim_end().to_string(), false);
+            }
+            Op::Logs { .. } => {
+                if response.ok() {
+                    let text = response
+                        .body
+                        .as_str()
+                        .unwrap_or_default()
+                        .trim_end()
+                        .to_string();
+                    self.print(text, false);
+                } else {
+                    self.error(&response, None, "");
+                }
+            }
+            Op::PatchNode {
+                name,
+                patch,
+                done,
+                check_labels,
+                overwrite,
+            } => {
+                if !response.ok() {
+                    self.error(&response, None, "");
+                } else if !overwrite && !check_labels.is_empty() {
+                    // label.go: an existing key with another value needs --overwrite.
+                    for (key, value) in &check_labels {
+                        let current = response.body["metadata"]["labels"][key.as_str()].as_str();
+                        if let Some(current) = current.filter(|c| c != value) {
+                            let line = format!("error: '{key}' already has a value ({current}), and --overwrite is false");
+                            self.print(line, true);
+                            return;
+                        }
+                    }
+                    self.queue.push_front(Op::PatchNode {
+                        name,
+                        patch,
+                        done,
+                        check_labels,
+                        overwrite: true,
+                    });
+                } else {
+                    self.print(format!("node/{name} {done}"), false);
+                }
+            }
             Op::Print { .. } => {}
         }
-        let _ = ctx;
     }
 
     /// kubectl's message for a failed request (cmdutil.CheckErr → StandardErrorMessage).
@@ -441,15 +682,13 @@ fn annotate_last_applied(doc: &mut Value) {
         }
     }
     let text = format!("{}\n", serde_json::to_string(&clean).unwrap_or_default());
-    object::set_at(
-        doc,
-        &format!("/metadata/annotations/{}", LAST_APPLIED.replace('/', "~1")),
-        Value::Null,
-    );
-    if let Some(a) = doc
-        .pointer_mut("/metadata/annotations")
-        .and_then(Value::as_object_mut)
-    {
+    let Some(metadata) = doc.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let annotations = metadata
+        .entry("annotations")
+        .or_insert_with(|| Value::Object(Default::default()));
+    if let Some(a) = annotations.as_object_mut() {
         a.insert(LAST_APPLIED.to_string(), Value::String(text));
     }
 }
@@ -535,6 +774,43 @@ fn plan(command: &Command) -> Vec<Op> {
             }],
             None => vec![],
         },
+        Action::Get {
+            resource,
+            namespace,
+            name,
+            output,
+        } => vec![Op::Get {
+            resource: *resource,
+            namespace: namespace.clone(),
+            name: name.clone(),
+            output: output.clone(),
+        }],
+        Action::Describe { namespace, name } => vec![Op::DescribeGet {
+            namespace: namespace.clone(),
+            name: name.clone(),
+        }],
+        Action::Logs {
+            namespace,
+            name,
+            container,
+        } => vec![Op::Logs {
+            namespace: namespace.clone(),
+            name: name.clone(),
+            container: container.clone(),
+        }],
+        Action::PatchNode {
+            name,
+            patch,
+            done,
+            check_labels,
+            overwrite,
+        } => vec![Op::PatchNode {
+            name: name.clone(),
+            patch: patch.clone(),
+            done,
+            check_labels: check_labels.clone(),
+            overwrite: *overwrite,
+        }],
         Action::Delete {
             resource,
             namespace,
@@ -648,6 +924,32 @@ pub struct RunFlags {
     pub namespace: Option<String>,
 }
 
+/// The resource a kubectl type name or short name means (`po`, `pods`, `deploy`, …).
+pub fn resource_alias(kind: &str) -> Result<Resource, String> {
+    let (group, plural) = match kind.to_lowercase().as_str() {
+        "po" | "pod" | "pods" => ("", "pods"),
+        "no" | "node" | "nodes" => ("", "nodes"),
+        "ev" | "event" | "events" => ("", "events"),
+        "ns" | "namespace" | "namespaces" => ("", "namespaces"),
+        "cm" | "configmap" | "configmaps" => ("", "configmaps"),
+        "secret" | "secrets" => ("", "secrets"),
+        "sa" | "serviceaccount" | "serviceaccounts" => ("", "serviceaccounts"),
+        "svc" | "service" | "services" => ("", "services"),
+        "deploy" | "deployment" | "deployments" => ("apps", "deployments"),
+        "rs" | "replicaset" | "replicasets" => ("apps", "replicasets"),
+        "ds" | "daemonset" | "daemonsets" => ("apps", "daemonsets"),
+        "job" | "jobs" => ("batch", "jobs"),
+        "endpointslice" | "endpointslices" => ("discovery.k8s.io", "endpointslices"),
+        _ => {
+            return Err(format!(
+                "error: the server doesn't have a resource type \"{kind}\""
+            ))
+        }
+    };
+    resource_named(group, plural)
+        .ok_or_else(|| format!("error: the server doesn't have a resource type \"{kind}\""))
+}
+
 /// Splits a command line into words, honouring single and double quotes.
 pub fn split_words(line: &str) -> Vec<String> {
     let mut words = Vec::new();
@@ -695,6 +997,9 @@ pub fn parse_command(line: &str, files: &BTreeMap<String, String>) -> Result<Com
     let mut namespace = None;
     let mut positional = Vec::new();
     let mut run = RunFlags::default();
+    let mut output = String::new();
+    let mut container = String::new();
+    let mut overwrite = false;
     let mut i = 0;
     let value = |flag: &str, args: &[String], i: &mut usize| -> Result<String, String> {
         let a = &args[*i];
@@ -756,6 +1061,19 @@ pub fn parse_command(line: &str, files: &BTreeMap<String, String>) -> Result<Com
                 run.restart = Some(value("--restart", args, &mut i)?)
             }
             "--command" => run.command = true,
+            "--overwrite" => overwrite = true,
+            _ if a == "-o" || a.starts_with("--output") || a.starts_with("-o=") => {
+                let flag = if a.starts_with("--output") {
+                    "--output"
+                } else {
+                    "-o"
+                };
+                output = value(flag, args, &mut i)?;
+            }
+            _ if a == "-c" || a.starts_with("--container") => {
+                let flag = if a == "-c" { "-c" } else { "--container" };
+                container = value(flag, args, &mut i)?;
+            }
             _ if a.starts_with('-') => return Err(format!("error: unknown flag: {a}")),
             _ => positional.push(a.to_string()),
         }
@@ -822,6 +1140,113 @@ pub fn parse_command(line: &str, files: &BTreeMap<String, String>) -> Result<Com
                     namespace: namespace.clone().unwrap_or_else(|| "default".into()),
                     name,
                 }
+            }
+        }
+        "get" => {
+            let Some(what) = positional.first() else {
+                return Err("You must specify the type of resource to get.".into());
+            };
+            let (kind, name) = match what.split_once('/') {
+                Some((k, n)) => (k.to_string(), n.to_string()),
+                None => (what.clone(), positional.get(1).cloned().unwrap_or_default()),
+            };
+            let resource = resource_alias(&kind)?;
+            if !matches!(output.as_str(), "" | "wide" | "yaml") {
+                return Err(format!(
+                    "error: podflow's kubectl prints -o wide and -o yaml, not -o {output}"
+                ));
+            }
+            Action::Get {
+                resource,
+                namespace: if resource.namespaced {
+                    namespace.clone().unwrap_or_else(|| "default".into())
+                } else {
+                    String::new()
+                },
+                name,
+                output,
+            }
+        }
+        "describe" => {
+            let (kind, name) = match positional.as_slice() {
+                [both] if both.contains('/') => {
+                    let (k, n) = both.split_once('/').unwrap_or_default();
+                    (k.to_string(), n.to_string())
+                }
+                [kind, name, ..] => (kind.clone(), name.clone()),
+                _ => {
+                    return Err(
+                        "error: podflow's kubectl describes one pod: kubectl describe pod NAME"
+                            .into(),
+                    )
+                }
+            };
+            if resource_alias(&kind)?.plural != "pods" {
+                return Err("error: podflow's kubectl describes pods only, so far".into());
+            }
+            Action::Describe {
+                namespace: namespace.clone().unwrap_or_else(|| "default".into()),
+                name,
+            }
+        }
+        "logs" => {
+            let Some(name) = positional.first() else {
+                return Err(
+                    "error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.".into(),
+                );
+            };
+            Action::Logs {
+                namespace: namespace.clone().unwrap_or_else(|| "default".into()),
+                name: name.strip_prefix("pod/").unwrap_or(name).to_string(),
+                container,
+            }
+        }
+        "label" => {
+            let (name, pairs) =
+                match positional.as_slice() {
+                    [kind, name, pairs @ ..]
+                        if resource_alias(kind).is_ok_and(|r| r.plural == "nodes")
+                            && !pairs.is_empty() =>
+                    {
+                        (name.clone(), pairs.to_vec())
+                    }
+                    _ => return Err(
+                        "error: podflow's kubectl labels nodes: kubectl label node NAME KEY=VALUE"
+                            .into(),
+                    ),
+                };
+            let mut labels = serde_json::Map::new();
+            let mut check = Vec::new();
+            for pair in pairs {
+                if let Some(key) = pair.strip_suffix('-') {
+                    labels.insert(key.to_string(), Value::Null);
+                } else {
+                    let (k, v) = pair
+                        .split_once('=')
+                        .ok_or(format!("error: invalid label spec: {pair}"))?;
+                    labels.insert(k.to_string(), json!(v));
+                    check.push((k.to_string(), v.to_string()));
+                }
+            }
+            Action::PatchNode {
+                name,
+                patch: json!({"metadata": {"labels": labels}}),
+                done: "labeled",
+                check_labels: check,
+                overwrite,
+            }
+        }
+        "cordon" | "uncordon" => {
+            let Some(name) = positional.first() else {
+                return Err(format!("error: USAGE: {verb} NODE [flags]"));
+            };
+            let cordon = verb == "cordon";
+            Action::PatchNode {
+                name: name.strip_prefix("node/").unwrap_or(name).to_string(),
+                patch: json!({"spec": {"unschedulable": if cordon { json!(true) } else { Value::Null }}}),
+                done: if cordon { "cordoned" } else { "uncordoned" },
+                check_labels: vec![],
+                overwrite: true,
             }
         }
         other => {
