@@ -12,6 +12,14 @@ use std::process::ExitCode;
 use podflow::sim::{self, cluster::Cluster, kubectl::print, object, Scenario};
 use serde_json::{json, Value};
 
+/// Appends to the output buffer (written once at the end, so a closed pipe cannot panic).
+macro_rules! outln {
+    ($out:ident, $($arg:tt)*) => {{ $out.push_str(&format!($($arg)*)); $out.push('\n'); }};
+}
+macro_rules! outp {
+    ($out:ident, $($arg:tt)*) => {{ $out.push_str(&format!($($arg)*)); }};
+}
+
 const USAGE: &str = "usage: podflow apply -f FILE [-f FILE ...] [--cluster FILE] [--seed N] [--until DURATION] [--output text|json|trace]
        podflow script FILE [--cluster FILE] [--seed N] [--until DURATION] [--output text|json|trace]
        podflow cluster
@@ -196,10 +204,11 @@ fn execute(o: &Options) -> Result<u8, String> {
         .range("/registry/events/")
         .map(|(_, kv)| sim::engine::api_object(kv))
         .collect();
+    let mut out = String::new();
     match o.output.as_str() {
-        "trace" => print!("{trace}"),
+        "trace" => outp!(out, "{trace}"),
         "json" => {
-            let out = json!({
+            let document = json!({
                 "kubectl": trace.kubectl,
                 "pods": pods.iter().map(|p| pod_json(p, end)).collect::<Vec<_>>(),
                 "events": events.iter().map(event_json).collect::<Vec<_>>(),
@@ -209,35 +218,42 @@ fn execute(o: &Options) -> Result<u8, String> {
                     "target": s.to.to_string(), "label": s.label, "summary": s.summary})).collect::<Vec<_>>(),
                 "truncated": trace.truncated,
             });
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            outln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&document).unwrap_or_default()
+            );
         }
         _ => {
             for line in &trace.kubectl {
-                println!("{line}");
+                outln!(out, "{line}");
             }
-            println!();
-            println!(
+            outln!(out, "");
+            outln!(
+                out,
                 "$ kubectl get pods -A -o wide   # at {}",
                 sim::trace::format_ms(end)
             );
             let table = print::get_pods(&pod_refs, "default", end, true);
-            print!("{}", table.stdout);
+            outp!(out, "{}", table.stdout);
             if !table.stderr.is_empty() {
-                println!("{}", table.stderr.trim_end());
+                outln!(out, "{}", table.stderr.trim_end());
             }
-            println!();
-            println!("$ kubectl get events");
+            outln!(out, "");
+            outln!(out, "$ kubectl get events");
             let event_refs: Vec<&Value> = events.iter().collect();
             let table = print::get_events(&event_refs, "default", end);
-            print!("{}", table.stdout);
+            outp!(out, "{}", table.stdout);
             if !table.stderr.is_empty() {
-                println!("{}", table.stderr.trim_end());
+                outln!(out, "{}", table.stderr.trim_end());
             }
             if let Some(why) = &trace.truncated {
-                println!("\n(stopped early: {why})");
+                outln!(out, "\n(stopped early: {why})");
             }
         }
     }
+    // A closed pipe (`podflow … | head`) is not an error worth a panic.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
     Ok(if failed { 1 } else { 0 })
 }
 

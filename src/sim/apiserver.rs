@@ -31,6 +31,8 @@ use super::trace::Component;
 #[derive(Default)]
 pub struct ApiServer {
     pending: BTreeMap<u64, Pending>,
+    /// Creates waiting for an admission webhook's answer: call id → the create.
+    admissions: BTreeMap<u64, Admission>,
     /// Requests proxied to a kubelet (`pods/log`): kubelet request id → (client, id).
     proxied: BTreeMap<u64, (Component, u64)>,
 }
@@ -38,6 +40,18 @@ pub struct ApiServer {
 struct Pending {
     client: Component,
     request: Request,
+}
+
+/// A create on its way through admission.
+struct Admission {
+    client: Component,
+    req: Request,
+    obj: Value,
+    mutating: Vec<super::webhook::Hook>,
+    validating: Vec<super::webhook::Hook>,
+    /// Webhooks called so far (mutating first, then validating).
+    next: usize,
+    validated: bool,
 }
 
 /// A `Status` object as the apiserver returns it on failure.
@@ -59,6 +73,7 @@ impl ApiServer {
         match msg {
             Msg::Request(request) => self.request(ctx, from, request),
             Msg::TxnResult(result) => self.txn_result(ctx, result),
+            Msg::Admission(call) => self.webhook_answered(ctx, call),
             Msg::Response(mut response) => {
                 if let Some((client, id)) = self.proxied.remove(&response.id) {
                     response.id = id;
@@ -383,10 +398,167 @@ impl ApiServer {
                 ),
             );
         }
+        // 5. Admission webhooks, validation and validating admission, in order; webhook
+        // calls are messages, so the pipeline resumes when each answers.
+        let mutating = super::webhook::matching(ctx.view, true, &req);
+        let validating = super::webhook::matching(ctx.view, false, &req);
+        self.admit(
+            ctx,
+            Admission {
+                client: from.clone(),
+                req,
+                obj,
+                mutating,
+                validating,
+                next: 0,
+                validated: false,
+            },
+        );
+    }
+
+    /// Moves a create through mutating webhooks → validation → built-in validating
+    /// admission → validating webhooks → storage, one webhook call at a time.
+    fn admit(&mut self, ctx: &mut Ctx<'_>, mut adm: Admission) {
+        if adm.next < adm.mutating.len() {
+            let hook = adm.mutating[adm.next].clone();
+            self.call_webhook(ctx, adm, &hook, true);
+            return;
+        }
+        if !adm.validated {
+            let (client, req, obj) = (adm.client.clone(), adm.req.clone(), adm.obj.clone());
+            if !self.validate(ctx, &client, &req, &obj) {
+                return;
+            }
+            adm.validated = true;
+        }
+        let v = adm.next - adm.mutating.len();
+        if v < adm.validating.len() {
+            let hook = adm.validating[v].clone();
+            self.call_webhook(ctx, adm, &hook, false);
+            return;
+        }
+        let Admission {
+            client, req, obj, ..
+        } = adm;
+        let key = req.etcd_key();
+        self.txn(ctx, &client, req, TxnOp::Create { key, value: obj });
+    }
+
+    fn call_webhook(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        adm: Admission,
+        hook: &super::webhook::Hook,
+        mutating: bool,
+    ) {
+        let id = ctx.id();
+        let review = super::webhook::review(ctx, hook, &adm.req, &adm.obj);
+        ctx.send(
+            Component::Webhook(hook.name.clone()),
+            2,
+            Msg::Admission(super::webhook::Call {
+                id,
+                hook: hook.clone(),
+                mutating,
+                review,
+                response: None,
+            }),
+        );
+        self.admissions.insert(id, adm);
+    }
+
+    fn webhook_answered(&mut self, ctx: &mut Ctx<'_>, call: super::webhook::Call) {
+        let Some(mut adm) = self.admissions.remove(&call.id) else {
+            return;
+        };
+        let response = call.response.unwrap_or(Value::Null);
+        if response["allowed"].as_bool() != Some(true) {
+            // apiserver/pkg/admission/plugin/webhook/errors: ToStatusErr.
+            let code = response["status"]["code"]
+                .as_u64()
+                .filter(|c| *c >= 400)
+                .unwrap_or(400) as u16;
+            let reason = match code {
+                403 => "Forbidden",
+                422 => "Invalid",
+                _ => "BadRequest",
+            };
+            let message = match response["status"]["message"].as_str() {
+                Some(m) if !m.is_empty() => format!(
+                    "admission webhook \"{}\" denied the request: {m}",
+                    call.hook.name
+                ),
+                _ => format!(
+                    "admission webhook \"{}\" denied the request without explanation",
+                    call.hook.name
+                ),
+            };
+            let (client, req) = (adm.client.clone(), adm.req.clone());
+            self.fail(
+                ctx,
+                &client,
+                &req,
+                code,
+                reason,
+                message,
+                if call.mutating {
+                    "mutating admission webhook"
+                } else {
+                    "validating admission webhook"
+                },
+            );
+            return;
+        }
+        if call.mutating {
+            super::webhook::apply_patch(&mut adm.obj, &response);
+        }
+        if adm.req.detailed {
+            ctx.stage(
+                if call.mutating {
+                    "mutating admission webhook"
+                } else {
+                    "validating admission webhook"
+                },
+                format!(
+                    "{} allowed the request{}",
+                    call.hook.name,
+                    if call.mutating && response.get("patch").is_some() {
+                        " and patched the object"
+                    } else {
+                        ""
+                    }
+                ),
+                note(
+                    format!(
+                        "The webhook {} answered the AdmissionReview: allowed{}.",
+                        call.hook.name,
+                        if call.mutating && response.get("patch").is_some() {
+                            ", with a JSON patch the apiserver applies to the object"
+                        } else {
+                            ""
+                        }
+                    ),
+                    docs::ADMISSION,
+                ),
+            );
+        }
+        adm.next += 1;
+        self.admit(ctx, adm);
+    }
+
+    /// Validation (422) and the built-in validating admission plugins
+    /// (NamespaceLifecycle: 404). Answers the client and returns false on failure.
+    fn validate(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: &Component,
+        req: &Request,
+        obj: &Value,
+    ) -> bool {
         // 5. Validation.
-        let errors = api::validation::validate(&obj);
+        let errors = api::validation::validate(obj);
         if !errors.is_empty() {
-            let message = api::validation::server_invalid_message(&obj, &errors);
+            let message = api::validation::server_invalid_message(obj, &errors);
             let causes: Vec<Value> = errors
                 .iter()
                 .map(|e| json!({"reason": e.error_type.cause_reason(), "message": e.body(), "field": e.field()}))
@@ -411,7 +583,7 @@ impl ApiServer {
                 422,
                 status(422, "Invalid", &message, details),
             );
-            return;
+            return false;
         }
         if req.detailed {
             ctx.stage(
@@ -453,7 +625,7 @@ impl ApiServer {
                 404,
                 status(404, "NotFound", &message, details),
             );
-            return;
+            return false;
         }
         if req.detailed {
             ctx.stage(
@@ -465,8 +637,7 @@ impl ApiServer {
                 ),
             );
         }
-        let key = req.etcd_key();
-        self.txn(ctx, from, req, TxnOp::Create { key, value: obj });
+        true
     }
 
     /// `GET pods/NAME/log`: the registry checks the container (LogLocation in

@@ -380,6 +380,8 @@ pub enum Msg {
     Timer(Timer),
     /// A kubectl command from the scenario script.
     Command(super::kubectl::client::Command),
+    /// An AdmissionReview from kube-apiserver to a webhook, or the webhook's answer.
+    Admission(super::webhook::Call),
 }
 
 #[derive(Clone, Debug)]
@@ -652,6 +654,9 @@ impl Engine {
                 }
             }
             (Component::Kubectl, msg) => self.kubectl.handle(&mut ctx, msg),
+            (Component::Webhook(_), Msg::Admission(call)) => {
+                super::webhook::handle(&mut ctx, &from, call)
+            }
             _ => {}
         }
         let Ctx { out, stages, .. } = ctx;

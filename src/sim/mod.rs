@@ -38,6 +38,7 @@ pub mod runtime;
 pub mod scenarios;
 pub mod scheduler;
 pub mod trace;
+pub mod webhook;
 
 use std::collections::BTreeMap;
 

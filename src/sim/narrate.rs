@@ -195,6 +195,7 @@ pub fn describe(from: &Component, to: &Component, msg: &Msg) -> Option<Described
         Msg::Cri(cri) => super::runtime::describe_cri(from, to, cri),
         Msg::Cni(cni) => super::runtime::describe_cni(to, cni),
         Msg::Timer(timer) => super::kubelet::describe_timer(to, timer)?,
+        Msg::Admission(call) => super::webhook::describe(from, to, call),
     })
 }
 

@@ -591,3 +591,53 @@ fn cordoned_nodes_take_no_new_pods() {
     assert!(o.has_event("nginx", "Warning FailedScheduling: 0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) were unschedulable. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."), "{:?}", o.events_of("nginx"));
     assert_eq!(o.pod("nginx")["spec"]["nodeName"], "w1");
 }
+
+#[test]
+fn admission_webhooks_are_called_in_order_and_can_deny_or_patch() {
+    let webhooks = include_str!("webhooks.yaml");
+    let tagged = scenarios::NGINX.replace("image: nginx", "image: nginx:1.27");
+    let o = script(
+        &[
+            ("webhooks.yaml", webhooks),
+            ("pod.yaml", scenarios::NGINX),
+            ("tagged.yaml", &tagged),
+        ],
+        &[
+            (0, "kubectl apply -f webhooks.yaml"),
+            (1_000, "kubectl apply -f pod.yaml"),
+            (2_000, "kubectl create -f tagged.yaml"),
+        ],
+    );
+    assert_eq!(
+        o.trace.kubectl,
+        [
+            "validatingwebhookconfiguration.admissionregistration.k8s.io/image-policy created",
+            "mutatingwebhookconfiguration.admissionregistration.k8s.io/team-labels created",
+            "Error from server (BadRequest): error when creating \"pod.yaml\": admission webhook \"deny-latest.images.example.com\" denied the request: image tag \"latest\" is not allowed: nginx",
+            "pod/nginx created",
+        ]
+    );
+    assert_eq!(
+        o.pod("nginx")["metadata"]["labels"]["team"],
+        "payments",
+        "the mutating webhook's patch"
+    );
+    // Mutating webhooks before validation, validating webhooks after it.
+    let labels: Vec<&str> = o
+        .trace
+        .steps
+        .iter()
+        .filter(|s| s.at_ms >= 2_000)
+        .map(|s| s.label.as_str())
+        .collect();
+    let mutate = labels
+        .iter()
+        .position(|l| *l == "POST https://labels.example.com/mutate AdmissionReview")
+        .unwrap();
+    let validate = labels
+        .iter()
+        .position(|l| *l == "POST https://image-policy.policy.svc:443/validate AdmissionReview")
+        .unwrap();
+    let validation = labels.iter().position(|l| *l == "validation").unwrap();
+    assert!(mutate < validation && validation < validate, "{labels:?}");
+}
