@@ -12,7 +12,7 @@ use super::AppState;
 use crate::sim::trace::format_ms;
 
 /// At most this many markers are drawn on the scrubber (one per slice of the trace).
-const MARKER_SLOTS: usize = 160;
+const MARKER_SLOTS: usize = 40;
 
 #[component]
 pub fn Timeline() -> impl IntoView {

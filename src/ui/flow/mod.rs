@@ -122,6 +122,8 @@ pub fn MessageFlow() -> impl IntoView {
         let height = el.client_height() as f64 - HEAD_H;
         if let Some(top) = layout::scroll_to(row, el.scroll_top() as f64, height) {
             el.set_scroll_top(top as i32);
+            // Render the rows there now, not on the next scroll event.
+            scroll_top.set(el.scroll_top() as f64);
         }
         // And horizontally, the arrow's span between its lanes.
         let ends = diagram.with_untracked(|d| {
@@ -366,7 +368,7 @@ pub fn MessageFlow() -> impl IntoView {
                     role="region"
                     aria-label="sequence diagram of the messages"
                 >
-                    <div class="flow-canvas" style=canvas_style>
+                    <div class="flow-canvas messages" style=canvas_style>
                         <div class="lane-heads">{lane_heads}</div>
                         {lane_lines}
                         <For each=visible key=|item| (item.0, item.1, item.2) children=row_view/>

@@ -205,3 +205,53 @@ async fn layouts_at_360_768_and_1440_px() {
         "no horizontal page scroll"
     );
 }
+
+#[tokio::test]
+async fn keyboard_shortcuts_move_the_cursor_but_not_while_typing() {
+    let browser = Browser::start(1280, 900).await;
+    let outcome = async {
+        browser.open("").await?;
+        browser.blur().await?;
+        let position = ".timeline .position";
+        let start = browser.text(position).await?;
+        browser.press("\u{e014}\u{e014}\u{e014}").await?; // → → →
+        let after_right = browser.text(position).await?;
+        browser.press("\u{e012}").await?; // ←
+        let after_left = browser.text(position).await?;
+        browser.press("\u{e010}").await?; // End
+        let at_end = browser.text(position).await?;
+        browser.screenshot("shortcuts-end-1280.png").await?;
+        let current = browser.count(".arrow[aria-current=\"step\"]").await?;
+        browser.press("\u{e011}").await?; // Home
+        let at_home = browser.text(position).await?;
+        // Arrows typed in the editor move its caret, not the cursor.
+        browser.type_into(EDITOR, "\u{e014}\u{e014}").await?;
+        let while_typing = browser.text(position).await?;
+        let errors = browser.console_errors().await?;
+        Ok::<_, harness::Error>((
+            start,
+            after_right,
+            after_left,
+            at_end,
+            current,
+            at_home,
+            while_typing,
+            errors,
+        ))
+    }
+    .await;
+    let (start, after_right, after_left, at_end, current, at_home, while_typing, errors) =
+        browser.finish(outcome).await;
+    let total = start.rsplit(' ').next().unwrap_or_default().to_string();
+    assert!(start.starts_with("step 1 of "), "{start}");
+    assert_eq!(after_right, format!("step 4 of {total}"));
+    assert_eq!(after_left, format!("step 3 of {total}"));
+    assert_eq!(at_end, format!("step {total} of {total}"));
+    assert_eq!(
+        current, 1,
+        "the last message is rendered (scrolled into view) and current"
+    );
+    assert_eq!(at_home, format!("step 1 of {total}"));
+    assert_eq!(while_typing, at_home);
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
