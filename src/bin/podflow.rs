@@ -1,19 +1,288 @@
 //! The `podflow` command line: the simulation core for course authors and tests.
-fn main() {
-    std::process::exit(podflow_cli::main(std::env::args().skip(1).collect()));
+//!
+//! ```text
+//! podflow apply -f FILE [-f FILE ...] [--cluster FILE] [--seed N] [--until DURATION] [--output text|json|trace]
+//! podflow script FILE [--cluster FILE] [--seed N] [--until DURATION] [--output text|json|trace]
+//! podflow cluster            # print the default cluster description (YAML)
+//! podflow --version
+//! ```
+
+use std::process::ExitCode;
+
+use podflow::sim::{self, cluster::Cluster, kubectl::print, object, Scenario};
+use serde_json::{json, Value};
+
+const USAGE: &str = "usage: podflow apply -f FILE [-f FILE ...] [--cluster FILE] [--seed N] [--until DURATION] [--output text|json|trace]
+       podflow script FILE [--cluster FILE] [--seed N] [--until DURATION] [--output text|json|trace]
+       podflow cluster
+       podflow --version";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::from(2)
+        }
+    }
 }
 
-mod podflow_cli {
-    pub fn main(args: Vec<String>) -> i32 {
-        match args.first().map(String::as_str) {
-            Some("--version") | Some("version") => {
-                println!("podflow {}", env!("CARGO_PKG_VERSION"));
-                0
+struct Options {
+    files: Vec<String>,
+    script: Option<String>,
+    cluster: Option<String>,
+    seed: u64,
+    until_ms: u64,
+    output: String,
+}
+
+fn run(args: &[String]) -> Result<u8, String> {
+    let Some(command) = args.first() else {
+        return Err(USAGE.into());
+    };
+    match command.as_str() {
+        "--version" | "version" => {
+            println!("podflow {}", env!("CARGO_PKG_VERSION"));
+            Ok(0)
+        }
+        "cluster" => {
+            print!("{}", Cluster::default().to_yaml());
+            Ok(0)
+        }
+        "apply" | "script" => {
+            let options = parse_options(command, &args[1..])?;
+            execute(&options)
+        }
+        _ => Err(USAGE.into()),
+    }
+}
+
+fn parse_options(command: &str, args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        files: vec![],
+        script: None,
+        cluster: None,
+        seed: 42,
+        until_ms: sim::DEFAULT_HORIZON_MS,
+        output: "text".into(),
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        let mut value = |name: &str| -> Result<String, String> {
+            if let Some(v) = a.strip_prefix(&format!("{name}=")) {
+                return Ok(v.to_string());
             }
-            _ => {
-                eprintln!("usage: podflow apply -f FILE [--seed N] [--output text|json]");
-                2
+            i += 1;
+            args.get(i)
+                .cloned()
+                .ok_or(format!("{name} needs a value\n{USAGE}"))
+        };
+        match a {
+            _ if a == "-f" || a.starts_with("-f=") => o.files.push(value("-f")?),
+            _ if a.starts_with("--cluster") => o.cluster = Some(value("--cluster")?),
+            _ if a.starts_with("--seed") => {
+                let v = value("--seed")?;
+                o.seed = v
+                    .parse()
+                    .map_err(|_| format!("--seed wants a number, not {v:?}"))?;
+            }
+            _ if a.starts_with("--until") => {
+                let v = value("--until")?;
+                o.until_ms = podflow::sim::image::parse_go_duration_ms(&v)
+                    .map_err(|e| format!("--until: {e}"))?;
+            }
+            _ if a.starts_with("--output") || a == "-o" => {
+                o.output = value(if a == "-o" { "-o" } else { "--output" })?;
+                if !matches!(o.output.as_str(), "text" | "json" | "trace") {
+                    return Err(format!(
+                        "--output must be text, json or trace, not {:?}",
+                        o.output
+                    ));
+                }
+            }
+            _ if command == "script" && o.script.is_none() && !a.starts_with('-') => {
+                o.script = Some(a.to_string())
+            }
+            _ => return Err(format!("unknown argument {a:?}\n{USAGE}")),
+        }
+        i += 1;
+    }
+    if command == "apply" && o.files.is_empty() {
+        return Err(format!("apply needs at least one -f FILE\n{USAGE}"));
+    }
+    if command == "script" && o.script.is_none() {
+        return Err(format!("script needs a FILE\n{USAGE}"));
+    }
+    Ok(o)
+}
+
+fn read(path: &str) -> Result<String, String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("error: the path \"{path}\" cannot be read: {e}"))?;
+    if bytes.len() > sim::limits::MAX_INPUT_BYTES {
+        return Err(format!(
+            "error: {path} is {} bytes; podflow reads at most {} (limit MAX_INPUT_BYTES)",
+            bytes.len(),
+            sim::limits::MAX_INPUT_BYTES
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "error: {path} is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn execute(o: &Options) -> Result<u8, String> {
+    let cluster = match &o.cluster {
+        Some(path) => {
+            Cluster::from_yaml(&read(path)?).map_err(|e| format!("error: {path}: {e}"))?
+        }
+        None => Cluster::default(),
+    };
+    let mut scenario = Scenario::default();
+    if let Some(script) = &o.script {
+        let text = read(script)?;
+        let base = std::path::Path::new(script)
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_default();
+        let mut at = 0u64;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(d) = line.strip_prefix("sleep ") {
+                at += podflow::sim::image::parse_go_duration_ms(d.trim())
+                    .map_err(|e| format!("{script}:{}: {e}", n + 1))?;
+                continue;
+            }
+            for word in sim::kubectl::client::split_words(line) {
+                if word.ends_with(".yaml") || word.ends_with(".yml") || word.ends_with(".json") {
+                    let path = base.join(&word);
+                    if let Ok(t) = read(&path.to_string_lossy()) {
+                        scenario.files.insert(word.clone(), t);
+                    }
+                }
+            }
+            scenario.commands.push((at, line.to_string()));
+            at += 1;
+        }
+    } else {
+        for (i, f) in o.files.iter().enumerate() {
+            scenario.files.insert(f.clone(), read(f)?);
+            scenario
+                .commands
+                .push((i as u64 * 1000, format!("kubectl apply -f {f}")));
+        }
+    }
+    let trace = sim::run(&scenario, &cluster, o.seed, o.until_ms);
+    let failed = trace
+        .kubectl
+        .iter()
+        .any(|l| l.starts_with("error") || l.starts_with("Error") || l.contains(" is invalid: "));
+    let end = trace.steps.last().map_or(0, |s| s.at_ms);
+    let etcd = trace.etcd_at(usize::MAX);
+    let pods: Vec<Value> = etcd
+        .range("/registry/pods/")
+        .map(|(_, kv)| sim::engine::api_object(kv))
+        .collect();
+    let pod_refs: Vec<&Value> = pods.iter().collect();
+    let events: Vec<Value> = etcd
+        .range("/registry/events/")
+        .map(|(_, kv)| sim::engine::api_object(kv))
+        .collect();
+    match o.output.as_str() {
+        "trace" => print!("{trace}"),
+        "json" => {
+            let out = json!({
+                "kubectl": trace.kubectl,
+                "pods": pods.iter().map(|p| pod_json(p, end)).collect::<Vec<_>>(),
+                "events": events.iter().map(event_json).collect::<Vec<_>>(),
+                "etcd": etcd.iter().map(|(k, kv)| json!({"key": k, "create_revision": kv.create_revision,
+                    "mod_revision": kv.mod_revision, "version": kv.version})).collect::<Vec<_>>(),
+                "messages": trace.steps.iter().map(|s| json!({"at_ms": s.at_ms, "source": s.from.to_string(),
+                    "target": s.to.to_string(), "label": s.label, "summary": s.summary})).collect::<Vec<_>>(),
+                "truncated": trace.truncated,
+            });
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+        _ => {
+            for line in &trace.kubectl {
+                println!("{line}");
+            }
+            println!();
+            println!(
+                "$ kubectl get pods -A -o wide   # at {}",
+                sim::trace::format_ms(end)
+            );
+            let table = print::get_pods(&pod_refs, "default", end, true);
+            print!("{}", table.stdout);
+            if !table.stderr.is_empty() {
+                println!("{}", table.stderr.trim_end());
+            }
+            println!();
+            println!("$ kubectl get events");
+            let event_refs: Vec<&Value> = events.iter().collect();
+            let table = print::get_events(&event_refs, "default", end);
+            print!("{}", table.stdout);
+            if !table.stderr.is_empty() {
+                println!("{}", table.stderr.trim_end());
+            }
+            if let Some(why) = &trace.truncated {
+                println!("\n(stopped early: {why})");
             }
         }
     }
+    Ok(if failed { 1 } else { 0 })
+}
+
+fn pod_json(pod: &Value, now: u64) -> Value {
+    let conditions: Vec<Value> = pod
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|c| json!({"type": c["type"], "status": c["status"], "reason": c.get("reason").cloned().unwrap_or(Value::Null),
+                        "message": c.get("message").cloned().unwrap_or(Value::Null)}))
+        .collect();
+    let containers: Vec<Value> = pod
+        .pointer("/status/containerStatuses")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            let (state, detail) = c["state"].as_object().and_then(|m| m.iter().next()).map_or(("", &Value::Null), |(k, v)| (k.as_str(), v));
+            json!({"name": c["name"], "state": state, "reason": detail.get("reason").cloned().unwrap_or(Value::Null),
+                   "exitCode": detail.get("exitCode").cloned().unwrap_or(Value::Null),
+                   "restartCount": c["restartCount"]})
+        })
+        .collect();
+    json!({
+        "namespace": object::namespace(pod),
+        "name": object::name(pod),
+        "phase": object::str_at(pod, "/status/phase"),
+        "status": print::pod_status(pod),
+        "ready": print::pod_ready(pod),
+        "restarts": print::pod_restarts(pod, now),
+        "node": object::str_at(pod, "/spec/nodeName"),
+        "ip": object::str_at(pod, "/status/podIP"),
+        "conditions": conditions,
+        "containers": containers,
+    })
+}
+
+fn event_json(e: &Value) -> Value {
+    json!({
+        "type": object::str_at(e, "/type"),
+        "reason": object::str_at(e, "/reason"),
+        "object": format!("{}/{}", object::str_at(e, "/involvedObject/kind").to_lowercase(), object::str_at(e, "/involvedObject/name")),
+        "message": object::str_at(e, "/message"),
+        "count": e.get("count").cloned().unwrap_or(json!(1)),
+        "at_ms": sim::clock::parse_rfc3339(object::str_at(e, "/firstTimestamp")).unwrap_or(0),
+    })
 }

@@ -23,6 +23,10 @@ pub struct Cluster {
     /// Users in the kubeconfig; the first is the one kubectl authenticates as.
     #[serde(default = "default_users")]
     pub users: Vec<User>,
+    /// What the registries hold: which images exist, their sizes and pull times, and
+    /// what their programs do (see docs/behaviour-model.md).
+    #[serde(default)]
+    pub images: super::image::ImageTable,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -118,6 +122,7 @@ impl Default for Cluster {
             version: default_version(),
             nodes: vec![node("cp", true), node("w1", false), node("w2", false)],
             users: default_users(),
+            images: Default::default(),
         }
     }
 }
@@ -262,14 +267,8 @@ impl Cluster {
             let ns = super::object::namespace(&obj).to_string();
             let name = super::object::name(&obj).to_string();
             let key = etcd::key_for(resource, &ns, &name);
-            let mut obj = obj;
-            // resourceVersion == mod_revision (B.3.2): the create is the next revision.
-            let rev = store.revision() + 1;
-            super::object::set_at(
-                &mut obj,
-                "/metadata/resourceVersion",
-                json!(rev.to_string()),
-            );
+            // etcd values are stored without resourceVersion (the storage layer clears
+            // it); the apiserver sets it from mod_revision on every read (B.3.2).
             let _ = store.create(&key, obj);
         };
         for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
@@ -331,8 +330,128 @@ impl Cluster {
                                       {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}],
                             "sessionAffinity": "None"}}),
         );
+        for (kind, obj) in default_rbac() {
+            put(&mut store, kind, obj);
+        }
         store
     }
+}
+
+/// The RBAC objects kubeadm and the apiserver's bootstrap policy create that podflow's
+/// requests meet: `cluster-admin` bound to the admin kubeconfig's group, and the roles of
+/// the scheduler and the controller manager (plugin/pkg/auth/authorizer/rbac/bootstrappolicy).
+fn default_rbac() -> Vec<(&'static str, Value)> {
+    let created = INSTALLED_AT;
+    let role = |name: &str, rules: Value| {
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+               "metadata": {"name": name, "creationTimestamp": created,
+                            "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
+               "rules": rules})
+    };
+    let binding = |name: &str, role: &str, subject: Value| {
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+               "metadata": {"name": name, "creationTimestamp": created},
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+               "subjects": [subject]})
+    };
+    let user =
+        |name: &str| json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": name});
+    vec![
+        (
+            "clusterroles",
+            role(
+                "cluster-admin",
+                json!([
+            {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
+            {"nonResourceURLs": ["*"], "verbs": ["*"]}]),
+            ),
+        ),
+        (
+            "clusterrolebindings",
+            binding(
+                "kubeadm:cluster-admins",
+                "cluster-admin",
+                json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "kubeadm:cluster-admins"}),
+            ),
+        ),
+        (
+            "clusterroles",
+            role(
+                "system:kube-scheduler",
+                json!([
+            {"apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch", "update"]},
+            {"apiGroups": [""], "resources": ["pods/binding", "bindings"], "verbs": ["create"]},
+            {"apiGroups": [""], "resources": ["pods/status"], "verbs": ["patch", "update"]},
+            {"apiGroups": [""], "resources": ["pods", "nodes", "namespaces", "services", "persistentvolumeclaims"],
+             "verbs": ["get", "list", "watch"]},
+            {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create", "get", "update"]}]),
+            ),
+        ),
+        (
+            "clusterrolebindings",
+            binding(
+                "system:kube-scheduler",
+                "system:kube-scheduler",
+                user("system:kube-scheduler"),
+            ),
+        ),
+        (
+            "clusterroles",
+            role(
+                "system:kube-controller-manager",
+                json!([
+            {"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list", "watch"]},
+            {"apiGroups": ["", "apps", "batch", "discovery.k8s.io", "events.k8s.io"],
+             "resources": ["pods", "replicasets", "replicasets/status", "deployments/status", "jobs/status",
+                           "daemonsets/status", "endpointslices", "events"],
+             "verbs": ["create", "update", "patch", "delete"]}]),
+            ),
+        ),
+        (
+            "clusterrolebindings",
+            binding(
+                "system:kube-controller-manager",
+                "system:kube-controller-manager",
+                user("system:kube-controller-manager"),
+            ),
+        ),
+        // kubeadm runs kube-controller-manager with --use-service-account-credentials: each
+        // controller acts as its own ServiceAccount, bound to system:controller:<name>.
+        (
+            "clusterroles",
+            role(
+                "system:controller:service-account-controller",
+                json!([
+            {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["create"]},
+            {"apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch", "update"]}]),
+            ),
+        ),
+        (
+            "clusterrolebindings",
+            binding(
+                "system:controller:service-account-controller",
+                "system:controller:service-account-controller",
+                json!({"kind": "ServiceAccount", "name": "service-account-controller", "namespace": "kube-system"}),
+            ),
+        ),
+        (
+            "clusterroles",
+            role(
+                "system:controller:root-ca-cert-publisher",
+                json!([
+            {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["create", "update"]},
+            {"apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch", "update"]}]),
+            ),
+        ),
+        (
+            "clusterrolebindings",
+            binding(
+                "system:controller:root-ca-cert-publisher",
+                "system:controller:root-ca-cert-publisher",
+                json!({"kind": "ServiceAccount", "name": "root-ca-cert-publisher", "namespace": "kube-system"}),
+            ),
+        ),
+    ]
 }
 
 #[cfg(test)]
@@ -366,10 +485,13 @@ mod tests {
             assert!(s.get(key).is_some(), "{key} missing");
         }
         let kv = s.get("/registry/minions/w1").unwrap();
-        assert_eq!(
-            kv.value["metadata"]["resourceVersion"],
-            serde_json::json!(kv.mod_revision.to_string())
+        assert!(
+            kv.value["metadata"].get("resourceVersion").is_none(),
+            "etcd values are stored without resourceVersion"
         );
+        assert!(s
+            .get("/registry/clusterrolebindings/kubeadm:cluster-admins")
+            .is_some());
     }
 
     #[test]

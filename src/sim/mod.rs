@@ -10,25 +10,46 @@
 //! - Bounded: input bytes, documents, objects, nodes and steps all have named limits
 //!   ([`limits`]), and reaching one is reported in plain words.
 
+pub mod allocator;
 pub mod api;
+pub mod apiserver;
 pub mod behaviour;
+pub mod check;
 pub mod clock;
 pub mod cluster;
+pub mod controllers;
+pub mod dns;
+pub mod engine;
 pub mod etcd;
+pub mod events;
 pub mod image;
+pub mod kube_scheduler;
 pub mod kubectl;
+pub mod kubelet;
 pub mod limits;
 pub mod manifest;
+pub mod narrate;
 pub mod object;
+pub mod proxy;
 pub mod quantity;
 pub mod rand;
+pub mod rbac;
+pub mod runtime;
 pub mod scenarios;
 pub mod scheduler;
 pub mod trace;
 
+use std::collections::BTreeMap;
+
 use cluster::Cluster;
 use manifest::Parsed;
 use trace::Trace;
+
+/// The file name the app's manifest is applied as (`kubectl apply -f pod.yaml`).
+pub const MANIFEST_FILE: &str = "pod.yaml";
+
+/// How long a run lasts at most unless told otherwise: long enough for back-offs to show.
+pub const DEFAULT_HORIZON_MS: u64 = 5 * 60 * 1000;
 
 /// A manifest parsed and simulated on a cluster.
 #[derive(Clone, Debug)]
@@ -37,16 +58,40 @@ pub struct Simulation {
     pub trace: Trace,
 }
 
-/// Parses `manifest` and runs it on `cluster` with `seed`.
-///
-/// The pod-creation engine fills the trace; until a manifest parses cleanly the trace
-/// holds only the installed cluster, so every panel still has a world to show.
+/// What a run does: kubectl command lines at given times, with the files they read.
+#[derive(Clone, Debug, Default)]
+pub struct Scenario {
+    pub files: BTreeMap<String, String>,
+    /// (time in ms, command line), e.g. `(30_000, "kubectl delete pod nginx")`.
+    pub commands: Vec<(u64, String)>,
+}
+
+/// Parses `manifest` and runs `kubectl apply -f pod.yaml` with it on `cluster`.
 pub fn simulate(manifest: &str, cluster: &Cluster, seed: u64) -> Simulation {
-    let _ = seed;
     let parsed = manifest::parse(manifest);
-    let trace = Trace {
-        initial: cluster.install(),
-        ..Trace::default()
-    };
+    let mut scenario = Scenario::default();
+    scenario
+        .files
+        .insert(MANIFEST_FILE.to_string(), manifest.to_string());
+    scenario
+        .commands
+        .push((0, format!("kubectl apply -f {MANIFEST_FILE}")));
+    let trace = run(&scenario, cluster, seed, DEFAULT_HORIZON_MS);
     Simulation { parsed, trace }
+}
+
+/// Runs a scenario until nothing more will happen or `horizon_ms`.
+pub fn run(scenario: &Scenario, cluster: &Cluster, seed: u64, horizon_ms: u64) -> Trace {
+    let mut engine = engine::Engine::new(cluster, seed);
+    let mut errors = Vec::new();
+    for (at, line) in &scenario.commands {
+        match kubectl::client::parse_command(line, &scenario.files) {
+            Ok(command) => engine.command(*at, command),
+            Err(e) => errors.push(e),
+        }
+    }
+    engine.run(horizon_ms);
+    let mut trace = engine.into_trace();
+    trace.kubectl.extend(errors);
+    trace
 }

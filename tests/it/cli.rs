@@ -25,3 +25,132 @@ fn unknown_command_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage: podflow"));
 }
+
+fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("podflow-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn apply_prints_kubectl_then_pods_then_events() {
+    let pod = write_temp("pod.yaml", podflow::sim::scenarios::NGINX);
+    let out = podflow(&["apply", "-f", pod.to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("pod/nginx created"));
+    assert!(
+        text.contains("NAME    READY   STATUS    RESTARTS   AGE   IP"),
+        "{text}"
+    );
+    assert!(text.contains("Running"), "{text}");
+    assert!(
+        text.contains("Successfully assigned default/nginx to w"),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_output_has_every_section() {
+    let pod = write_temp("json-pod.yaml", podflow::sim::scenarios::NGINX);
+    let out = podflow(&[
+        "apply",
+        "-f",
+        pod.to_str().unwrap(),
+        "--output",
+        "json",
+        "--seed",
+        "7",
+    ]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["kubectl"], serde_json::json!(["pod/nginx created"]));
+    let pod = &v["pods"][0];
+    assert_eq!(
+        (
+            pod["name"].as_str(),
+            pod["phase"].as_str(),
+            pod["status"].as_str(),
+            pod["ready"].as_str()
+        ),
+        (Some("nginx"), Some("Running"), Some("Running"), Some("1/1"))
+    );
+    assert!(pod["ip"].as_str().unwrap().starts_with("10.244."));
+    assert_eq!(pod["containers"][0]["state"], "running");
+    assert!(pod["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["type"] == "Ready" && c["status"] == "True"));
+    assert!(v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["reason"] == "Started" && e["object"] == "pod/nginx"));
+    assert!(v["etcd"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|k| k["key"] == "/registry/pods/default/nginx"));
+    let first = &v["messages"][0];
+    assert_eq!(
+        (first["source"].as_str(), first["target"].as_str()),
+        (Some("kubectl"), Some("kubectl"))
+    );
+}
+
+#[test]
+fn a_rejected_file_exits_1_like_kubectl() {
+    let pod = write_temp("bad.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx-pod\nspec:\n  containers:\n  - name: nginx\n");
+    let out = podflow(&["apply", "-f", pod.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(
+            "The Pod \"nginx-pod\" is invalid: spec.containers[0].image: Required value"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_script_runs_commands_over_time() {
+    write_temp("script-pod.yaml", podflow::sim::scenarios::NGINX);
+    let script = write_temp(
+        "lesson.txt",
+        "kubectl apply -f script-pod.yaml\nsleep 10s\nkubectl delete pod nginx\n",
+    );
+    let out = podflow(&["script", script.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("pod/nginx created\npod \"nginx\" deleted\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("No resources found in default namespace."),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_arguments_and_unreadable_files_are_clear_errors() {
+    let out = podflow(&["apply", "-f", "/nonexistent/x.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("the path \"/nonexistent/x.yaml\" cannot be read"));
+    let bin = write_temp("binary.yaml", "");
+    std::fs::write(&bin, [0x61, 0xff, 0xfe]).unwrap();
+    let out = podflow(&["apply", "-f", bin.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("is not UTF-8 text (invalid byte at offset 1)"));
+    let out = podflow(&["apply", "-f", bin.to_str().unwrap(), "--seed", "x"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--seed wants a number"));
+}

@@ -3,3 +3,6 @@
 
 mod browser;
 mod cli;
+mod corpus;
+mod golden;
+mod scenarios;

@@ -159,6 +159,11 @@ impl Browser {
             .await?)
     }
 
+    pub async fn click(&self, css: &str) -> Result<(), Error> {
+        self.client.find(Locator::Css(css)).await?.click().await?;
+        Ok(())
+    }
+
     pub async fn text(&self, css: &str) -> Result<String, Error> {
         Ok(self.client.find(Locator::Css(css)).await?.text().await?)
     }

@@ -255,3 +255,39 @@ async fn keyboard_shortcuts_move_the_cursor_but_not_while_typing() {
     assert_eq!(while_typing, at_home);
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 }
+
+#[tokio::test]
+async fn the_default_pod_reaches_running_at_the_end_of_the_trace() {
+    let browser = Browser::start(1440, 900).await;
+    let outcome = async {
+        browser.open("").await?;
+        browser.click("button[aria-label=\"jump to end\"]").await?;
+        let phase = browser
+            .attributes("[data-pod=\"default/nginx\"]", "data-phase")
+            .await?;
+        let ip = browser.text("[data-pod=\"default/nginx\"] .pod-ip").await?;
+        let key = browser
+            .exists("tr[data-key=\"/registry/pods/default/nginx\"]")
+            .await?;
+        let arrows = browser
+            .attributes(".messages [data-step]", "data-step")
+            .await?;
+        let position = browser.text(".timeline .position").await?;
+        browser.screenshot("nginx-running-1440.png").await?;
+        let errors = browser.console_errors().await?;
+        Ok::<_, harness::Error>((phase, ip, key, arrows, position, errors))
+    }
+    .await;
+    let (phase, ip, key, arrows, position, errors) = browser.finish(outcome).await;
+    assert_eq!(phase, ["Running"]);
+    assert!(ip.starts_with("10.244."), "pod IP shown: {ip}");
+    assert!(key, "the pod's etcd key is listed");
+    let steps: usize = position
+        .rsplit(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(steps > 20, "{position}");
+    assert_eq!(arrows.len(), steps, "one message row per step");
+    assert!(errors.is_empty(), "{errors:?}");
+}

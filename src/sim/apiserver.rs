@@ -1,0 +1,975 @@
+//! kube-apiserver: the only component that talks to etcd.
+//!
+//! Every request runs the real pipeline, one stage after another, and fails at the stage
+//! that really fails (reference B.2.1): authentication (401) → authorization, RBAC (403) →
+//! decoding with strict field validation (400) → defaulting and mutating admission
+//! (ServiceAccount, Priority, DefaultTolerationSeconds; 403 when a plugin rejects) →
+//! validation (422) → validating admission (NamespaceLifecycle: 404) → the etcd
+//! transaction (409 AlreadyExists) → the response, then watch events to the informers
+//! that act on the change.
+//!
+//! Requests from kubectl are narrated stage by stage; the cluster's own components get
+//! the same pipeline, summarised in the transaction's narration.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::api;
+use super::clock;
+use super::engine::{
+    api_object, Ctx, Identity, Msg, Request, Resource, Response, Txn, TxnOp, TxnResult, Verb,
+    WatchEvent,
+};
+use super::etcd::{EventType, TxnError};
+use super::narrate::{docs, note};
+use super::object;
+use super::rbac;
+use super::trace::Component;
+
+#[derive(Default)]
+pub struct ApiServer {
+    pending: BTreeMap<u64, Pending>,
+}
+
+struct Pending {
+    client: Component,
+    request: Request,
+}
+
+/// A `Status` object as the apiserver returns it on failure.
+pub fn status(code: u16, reason: &str, message: &str, details: Value) -> Value {
+    json!({
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "details": details,
+        "code": code,
+    })
+}
+
+impl ApiServer {
+    pub fn handle(&mut self, ctx: &mut Ctx<'_>, from: &Component, msg: Msg) {
+        match msg {
+            Msg::Request(request) => self.request(ctx, from, request),
+            Msg::TxnResult(result) => self.txn_result(ctx, result),
+            _ => {}
+        }
+    }
+
+    fn respond(&mut self, ctx: &mut Ctx<'_>, to: &Component, id: u64, code: u16, body: Value) {
+        ctx.send(to.clone(), 1, Msg::Response(Response { id, code, body }));
+    }
+
+    /// Answers with a failure `Status`, narrating the stage that failed.
+    #[allow(clippy::too_many_arguments)] // each argument is one field of the Status
+    fn fail(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        to: &Component,
+        req: &Request,
+        code: u16,
+        reason: &str,
+        message: String,
+        stage: &str,
+    ) {
+        let details =
+            json!({"name": req.name, "group": req.resource.group, "kind": req.resource.plural});
+        if req.detailed {
+            ctx.stage(
+                stage,
+                format!("{code} {reason}: {message}"),
+                note(
+                    format!("The request stops at {stage}: {message}"),
+                    docs::API_ACCESS,
+                ),
+            );
+        }
+        self.respond(
+            ctx,
+            to,
+            req.id,
+            code,
+            status(code, reason, &message, details),
+        );
+    }
+
+    fn request(&mut self, ctx: &mut Ctx<'_>, from: &Component, mut req: Request) {
+        // 1. Authentication: the union of authenticators; the first that recognises the
+        //    credential wins, none → 401.
+        if !authenticated(ctx, &req.identity) {
+            self.fail(
+                ctx,
+                from,
+                &req,
+                401,
+                "Unauthorized",
+                "Unauthorized".into(),
+                "authentication",
+            );
+            return;
+        }
+        if req.detailed {
+            let how = match &req.identity.impersonator {
+                Some(admin) => format!(
+                    "user \"{}\" (groups {:?}), impersonated by \"{admin}\" (Impersonate-User header)",
+                    req.identity.user, req.identity.groups
+                ),
+                None => format!(
+                    "user \"{}\" (groups {:?}) by its x509 client certificate",
+                    req.identity.user, req.identity.groups
+                ),
+            };
+            let story = match &req.identity.impersonator {
+                Some(admin) => format!(
+                    "kube-apiserver checks who is asking. kubectl authenticated with {admin}'s client certificate and asked, \
+                     with the Impersonate-User header (kubectl --as), to act as {}; {admin} may impersonate, so from now on \
+                     the request is {}'s.",
+                    req.identity.user, req.identity.user
+                ),
+                None => format!(
+                    "kube-apiserver checks who is asking. kubectl presented the client certificate from its kubeconfig: \
+                     CN={} is the user name and O={} the groups.",
+                    req.identity.user,
+                    req.identity.groups.first().map(String::as_str).unwrap_or("")
+                ),
+            };
+            ctx.stage("authentication", how, note(story, docs::AUTHENTICATION));
+        }
+        // 2. Authorization (RBAC).
+        let reason = match rbac::authorize(
+            ctx.view,
+            &req.identity,
+            req.verb,
+            &req.resource,
+            req.subresource,
+            &req.namespace,
+            &req.name,
+        ) {
+            Ok(reason) => reason,
+            Err(message) => {
+                self.fail(ctx, from, &req, 403, "Forbidden", message, "authorization");
+                return;
+            }
+        };
+        if req.detailed {
+            ctx.stage(
+                "authorization",
+                reason.clone(),
+                note(
+                    format!(
+                        "RBAC decides whether user \"{}\" may {} {}: {reason}.",
+                        req.identity.user,
+                        req.verb.rbac(),
+                        req.resource.plural
+                    ),
+                    docs::RBAC,
+                ),
+            );
+        }
+        match (req.verb, req.subresource) {
+            (Verb::Get, _) => {
+                let key = req.etcd_key();
+                self.txn(ctx, from, req, TxnOp::Get { key });
+            }
+            (Verb::List, _) => {
+                let prefix = list_prefix(&req);
+                self.txn(ctx, from, req, TxnOp::List { prefix });
+            }
+            (Verb::Create, Some("binding")) => self.bind(ctx, from, req),
+            (Verb::Create, _) => {
+                let Some(body) = req.body.take() else {
+                    self.fail(
+                        ctx,
+                        from,
+                        &req,
+                        400,
+                        "BadRequest",
+                        "the body of the request was empty".into(),
+                        "decoding",
+                    );
+                    return;
+                };
+                self.create(ctx, from, req, body);
+            }
+            (Verb::Update | Verb::Patch, Some("status")) => self.update_status(ctx, from, req),
+            (Verb::Update | Verb::Patch, _) => self.update(ctx, from, req),
+            (Verb::Delete, _) => self.delete(ctx, from, req),
+        }
+    }
+
+    fn txn(&mut self, ctx: &mut Ctx<'_>, from: &Component, req: Request, op: TxnOp) {
+        let id = ctx.id();
+        self.pending.insert(
+            id,
+            Pending {
+                client: from.clone(),
+                request: req,
+            },
+        );
+        ctx.send(Component::Etcd, 1, Msg::Txn(Txn { id, op }));
+    }
+
+    fn create(&mut self, ctx: &mut Ctx<'_>, from: &Component, mut req: Request, mut obj: Value) {
+        // 3. Decoding, with strict field validation when the client asks for it.
+        let strict = req
+            .query
+            .iter()
+            .any(|(k, v)| *k == "fieldValidation" && v == "Strict");
+        if strict {
+            if let Err(err) = api::decode::strict_decode(&obj) {
+                self.fail(
+                    ctx,
+                    from,
+                    &req,
+                    400,
+                    "BadRequest",
+                    err.server_message(),
+                    "decoding",
+                );
+                return;
+            }
+        }
+        if req.resource.namespaced {
+            let ns = object::namespace(&obj).to_string();
+            if ns.is_empty() {
+                object::set_at(&mut obj, "/metadata/namespace", json!(req.namespace));
+            } else if ns != req.namespace {
+                self.fail(
+                    ctx,
+                    from,
+                    &req,
+                    400,
+                    "BadRequest",
+                    "the namespace of the provided object does not match the namespace sent on the request".into(),
+                    "decoding",
+                );
+                return;
+            }
+        }
+        // generateName: the apiserver appends 5 random characters (names.SimpleNameGenerator).
+        if object::name(&obj).is_empty() {
+            let base = object::str_at(&obj, "/metadata/generateName").to_string();
+            if !base.is_empty() {
+                let name = format!("{base}{}", ctx.rng.k8s_suffix(5));
+                object::set_at(&mut obj, "/metadata/name", json!(name));
+            }
+        }
+        req.name = object::name(&obj).to_string();
+        let before = obj.clone();
+        api::defaults::apply_defaults(&mut obj);
+        if req.detailed {
+            ctx.stage(
+                "decoding and defaulting",
+                format!(
+                    "{} decoded{}; defaults set: {}",
+                    req.resource.kind,
+                    if strict { " with strict field validation" } else { "" },
+                    added_fields(&before, &obj)
+                ),
+                note(
+                    "The body is decoded into the Go type of the resource. With fieldValidation=Strict an unknown field is an error, \
+                     not silently dropped. Then the defaulting functions fill every field the manifest left out."
+                        .to_string(),
+                    docs::API_CONCEPTS,
+                ),
+            );
+        }
+        // 4. Mutating admission.
+        let mut mutations = Vec::new();
+        if req.resource.plural == "pods" {
+            let sa = match object::str_at(&obj, "/spec/serviceAccountName") {
+                "" => "default".to_string(),
+                sa => sa.to_string(),
+            };
+            let ns = req.namespace.clone();
+            if ctx
+                .view
+                .get(&format!("/registry/serviceaccounts/{ns}/{sa}"))
+                .is_none()
+                && ctx
+                    .view
+                    .get(&format!("/registry/namespaces/{ns}"))
+                    .is_some()
+            {
+                let message = format!(
+                    "pods \"{}\" is forbidden: error looking up service account {ns}/{sa}: serviceaccount \"{sa}\" not found",
+                    req.name
+                );
+                self.fail(
+                    ctx,
+                    from,
+                    &req,
+                    403,
+                    "Forbidden",
+                    message,
+                    "mutating admission",
+                );
+                return;
+            }
+            api::admission::service_account(&mut obj, ctx.rng);
+            mutations.push("ServiceAccount (serviceAccountName, the kube-api-access token volume and its mounts)");
+            if let Err(reason) = api::admission::priority(&mut obj) {
+                self.fail(
+                    ctx,
+                    from,
+                    &req,
+                    403,
+                    "Forbidden",
+                    reason,
+                    "mutating admission",
+                );
+                return;
+            }
+            mutations.push("Priority (priority 0, preemptionPolicy PreemptLowerPriority)");
+            api::admission::default_toleration_seconds(&mut obj);
+            mutations.push("DefaultTolerationSeconds (not-ready and unreachable, 300 s)");
+        }
+        // The registry's PrepareForCreate.
+        object::set_at(&mut obj, "/metadata/uid", json!(ctx.rng.uuid()));
+        object::set_at(
+            &mut obj,
+            "/metadata/creationTimestamp",
+            json!(clock::rfc3339(ctx.now)),
+        );
+        if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.remove("resourceVersion");
+        }
+        match req.resource.plural {
+            "pods" => {
+                let qos = api::admission::qos_class(&obj);
+                obj["status"] = json!({"phase": "Pending", "qosClass": qos});
+                // podStrategy.PrepareForCreate: a gated pod says so in PodScheduled.
+                let gated = obj
+                    .pointer("/spec/schedulingGates")
+                    .and_then(Value::as_array)
+                    .is_some_and(|g| !g.is_empty());
+                if gated {
+                    obj["status"]["conditions"] = json!([{
+                        "type": "PodScheduled", "status": "False", "reason": "SchedulingGated",
+                        "message": "Scheduling is blocked due to non-empty scheduling gates",
+                        "lastProbeTime": null, "lastTransitionTime": clock::rfc3339(ctx.now)}]);
+                }
+            }
+            "deployments" | "replicasets" | "daemonsets" | "jobs" => {
+                object::set_at(&mut obj, "/metadata/generation", json!(1));
+                obj["status"] = json!({});
+            }
+            _ => {}
+        }
+        if req.detailed && !mutations.is_empty() {
+            ctx.stage(
+                "mutating admission",
+                mutations.join("; "),
+                note(
+                    "Mutating admission plugins may change the object before it is stored. ServiceAccount mounts an API token, \
+                     Priority resolves the priority, DefaultTolerationSeconds adds the two 300 s tolerations that let a pod \
+                     survive a short node outage."
+                        .to_string(),
+                    docs::ADMISSION,
+                ),
+            );
+        }
+        // 5. Validation.
+        let errors = api::validation::validate(&obj);
+        if !errors.is_empty() {
+            let message = api::validation::server_invalid_message(&obj, &errors);
+            let causes: Vec<Value> = errors
+                .iter()
+                .map(|e| json!({"reason": e.error_type.cause_reason(), "message": e.body(), "field": e.field()}))
+                .collect();
+            let details = json!({"name": req.name, "group": req.resource.group, "kind": req.resource.kind, "causes": causes});
+            if req.detailed {
+                ctx.stage(
+                    "validation",
+                    format!("422 Invalid: {message}"),
+                    note(
+                        format!(
+                            "Validation rejects the object: {message}. Nothing is written to etcd."
+                        ),
+                        docs::API_CONCEPTS,
+                    ),
+                );
+            }
+            self.respond(
+                ctx,
+                from,
+                req.id,
+                422,
+                status(422, "Invalid", &message, details),
+            );
+            return;
+        }
+        if req.detailed {
+            ctx.stage(
+                "validation",
+                format!("{} \"{}\" is valid", req.resource.kind, req.name),
+                note(
+                    "The object passes the resource's validation: names, required fields, allowed values.".to_string(),
+                    docs::API_CONCEPTS,
+                ),
+            );
+        }
+        // 6. Validating admission: NamespaceLifecycle.
+        if req.resource.namespaced
+            && ctx
+                .view
+                .get(&format!("/registry/namespaces/{}", req.namespace))
+                .is_none()
+        {
+            let message = format!("namespaces \"{}\" not found", req.namespace);
+            let details = json!({"name": req.namespace, "kind": "namespaces"});
+            if req.detailed {
+                ctx.stage(
+                    "validating admission",
+                    format!("404 NotFound: {message}"),
+                    note(
+                        format!(
+                            "The NamespaceLifecycle admission plugin refuses objects in a namespace that does not exist. \
+                             Create it first: kubectl create namespace {}",
+                            req.namespace
+                        ),
+                        docs::ADMISSION,
+                    ),
+                );
+            }
+            self.respond(
+                ctx,
+                from,
+                req.id,
+                404,
+                status(404, "NotFound", &message, details),
+            );
+            return;
+        }
+        if req.detailed {
+            ctx.stage(
+                "validating admission",
+                "NamespaceLifecycle: namespace is Active; PodSecurity: privileged (no enforce label); ResourceQuota: none",
+                note(
+                    "Validating admission plugins may only accept or reject. None objects, so the object can be stored.".to_string(),
+                    docs::ADMISSION,
+                ),
+            );
+        }
+        let key = req.etcd_key();
+        self.txn(ctx, from, req, TxnOp::Create { key, value: obj });
+    }
+
+    fn bind(&mut self, ctx: &mut Ctx<'_>, from: &Component, req: Request) {
+        let key = req.etcd_key();
+        let Some(kv) = ctx.view.get(&key) else {
+            let message = format!("pods \"{}\" not found", req.name);
+            self.fail(ctx, from, &req, 404, "NotFound", message, "storage");
+            return;
+        };
+        let node = req
+            .body
+            .as_ref()
+            .map(|b| object::str_at(b, "/target/name").to_string())
+            .unwrap_or_default();
+        let mut pod = (*kv.value).clone();
+        if !object::str_at(&pod, "/spec/nodeName").is_empty() {
+            let message = format!(
+                "Operation cannot be fulfilled on pods/binding \"{}\": pod {} is already assigned to node \"{}\"",
+                req.name,
+                req.name,
+                object::str_at(&pod, "/spec/nodeName")
+            );
+            self.fail(ctx, from, &req, 409, "Conflict", message, "storage");
+            return;
+        }
+        // pkg/registry/core/pod/storage: assignPod sets spec.nodeName and PodScheduled=True.
+        object::set_at(&mut pod, "/spec/nodeName", json!(node));
+        set_condition(
+            &mut pod,
+            json!({"type": "PodScheduled", "status": "True", "lastProbeTime": null,
+                   "lastTransitionTime": clock::rfc3339(ctx.now)}),
+        );
+        let expected = Some(kv.mod_revision);
+        self.txn(
+            ctx,
+            from,
+            req,
+            TxnOp::Update {
+                key,
+                value: pod,
+                expected,
+            },
+        );
+    }
+
+    fn update_status(&mut self, ctx: &mut Ctx<'_>, from: &Component, req: Request) {
+        let key = req.etcd_key();
+        let Some(kv) = ctx.view.get(&key) else {
+            let message = format!("{} \"{}\" not found", req.resource.qualified(), req.name);
+            self.fail(ctx, from, &req, 404, "NotFound", message, "storage");
+            return;
+        };
+        let mut obj = (*kv.value).clone();
+        if let Some(status) = req.body.as_ref().and_then(|b| b.get("status")) {
+            obj["status"] = status.clone();
+        }
+        self.txn(
+            ctx,
+            from,
+            req,
+            TxnOp::Update {
+                key,
+                value: obj,
+                expected: None,
+            },
+        );
+    }
+
+    fn update(&mut self, ctx: &mut Ctx<'_>, from: &Component, req: Request) {
+        let key = req.etcd_key();
+        let Some(kv) = ctx.view.get(&key) else {
+            let message = format!("{} \"{}\" not found", req.resource.qualified(), req.name);
+            self.fail(ctx, from, &req, 404, "NotFound", message, "storage");
+            return;
+        };
+        let old = (*kv.value).clone();
+        let Some(patch) = req.body.clone() else {
+            self.fail(
+                ctx,
+                from,
+                &req,
+                400,
+                "BadRequest",
+                "the body of the request was empty".into(),
+                "decoding",
+            );
+            return;
+        };
+        let mut obj = old.clone();
+        merge(&mut obj, &patch);
+        if req.resource.plural == "pods" {
+            // Pod specs are immutable but for a few fields (pkg/apis/core/validation:
+            // ValidatePodUpdate).
+            let mut old_spec = old.get("spec").cloned().unwrap_or(Value::Null);
+            let mut new_spec = obj.get("spec").cloned().unwrap_or(Value::Null);
+            for spec in [&mut old_spec, &mut new_spec] {
+                for list in ["containers", "initContainers"] {
+                    if let Some(items) = spec.get_mut(list).and_then(Value::as_array_mut) {
+                        for c in items {
+                            if let Some(c) = c.as_object_mut() {
+                                c.remove("image");
+                            }
+                        }
+                    }
+                }
+                if let Some(s) = spec.as_object_mut() {
+                    s.remove("activeDeadlineSeconds");
+                    s.remove("tolerations");
+                }
+            }
+            if old_spec != new_spec {
+                let message = format!(
+                    "Pod \"{}\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)",
+                    req.name
+                );
+                let details = json!({"name": req.name, "kind": "Pod",
+                    "causes": [{"reason": "FieldValueForbidden", "message": "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)", "field": "spec"}]});
+                if req.detailed {
+                    ctx.stage("validation", format!("422 Invalid: {message}"), note(
+                        "A Pod's spec cannot be changed once it exists, except its images and a few scheduling fields. \
+                         Delete the pod and create it again, or let a Deployment roll it."
+                            .to_string(),
+                        docs::POD_LIFECYCLE,
+                    ));
+                }
+                self.respond(
+                    ctx,
+                    from,
+                    req.id,
+                    422,
+                    status(422, "Invalid", &message, details),
+                );
+                return;
+            }
+        }
+        let expected = Some(kv.mod_revision);
+        self.txn(
+            ctx,
+            from,
+            req,
+            TxnOp::Update {
+                key,
+                value: obj,
+                expected,
+            },
+        );
+    }
+
+    fn delete(&mut self, ctx: &mut Ctx<'_>, from: &Component, req: Request) {
+        let key = req.etcd_key();
+        let Some(kv) = ctx.view.get(&key) else {
+            let message = format!("{} \"{}\" not found", req.resource.qualified(), req.name);
+            self.fail(ctx, from, &req, 404, "NotFound", message, "storage");
+            return;
+        };
+        let grace = req
+            .body
+            .as_ref()
+            .and_then(|b| b.get("gracePeriodSeconds"))
+            .and_then(Value::as_i64);
+        let pod = kv.value.as_ref();
+        let bound = !object::str_at(pod, "/spec/nodeName").is_empty();
+        let terminal = matches!(object::str_at(pod, "/status/phase"), "Succeeded" | "Failed");
+        if req.resource.plural == "pods" && bound && !terminal && grace != Some(0) {
+            // Graceful deletion (pkg/registry/rest/delete.go BeforeDelete): set
+            // deletionTimestamp = now + grace and let the kubelet stop the containers.
+            if pod.pointer("/metadata/deletionTimestamp").is_some() {
+                let body = api_object(kv);
+                self.respond(ctx, from, req.id, 200, body);
+                return;
+            }
+            let grace = grace
+                .or_else(|| {
+                    pod.pointer("/spec/terminationGracePeriodSeconds")
+                        .and_then(Value::as_i64)
+                })
+                .unwrap_or(30)
+                .max(0);
+            let mut obj = pod.clone();
+            object::set_at(
+                &mut obj,
+                "/metadata/deletionTimestamp",
+                json!(clock::rfc3339(ctx.now + grace as u64 * 1000)),
+            );
+            object::set_at(
+                &mut obj,
+                "/metadata/deletionGracePeriodSeconds",
+                json!(grace),
+            );
+            let expected = Some(kv.mod_revision);
+            self.txn(
+                ctx,
+                from,
+                req,
+                TxnOp::Update {
+                    key,
+                    value: obj,
+                    expected,
+                },
+            );
+        } else {
+            self.txn(ctx, from, req, TxnOp::Delete { key });
+        }
+    }
+
+    fn txn_result(&mut self, ctx: &mut Ctx<'_>, result: TxnResult) {
+        let Some(Pending {
+            client,
+            request: req,
+        }) = self.pending.remove(&result.id)
+        else {
+            return;
+        };
+        match result.result {
+            Err(TxnError::AlreadyExists) => {
+                let message = format!(
+                    "{} \"{}\" already exists",
+                    req.resource.qualified(),
+                    req.name
+                );
+                let details = json!({"name": req.name, "group": req.resource.group, "kind": req.resource.plural});
+                self.respond(
+                    ctx,
+                    &client,
+                    req.id,
+                    409,
+                    status(409, "AlreadyExists", &message, details),
+                );
+            }
+            Err(TxnError::NotFound) => {
+                let message = format!("{} \"{}\" not found", req.resource.qualified(), req.name);
+                let details = json!({"name": req.name, "group": req.resource.group, "kind": req.resource.plural});
+                self.respond(
+                    ctx,
+                    &client,
+                    req.id,
+                    404,
+                    status(404, "NotFound", &message, details),
+                );
+            }
+            Err(TxnError::Conflict) => {
+                let message = format!(
+                    "Operation cannot be fulfilled on {} \"{}\": the object has been modified; please apply your changes to the latest version and try again",
+                    req.resource.qualified(),
+                    req.name
+                );
+                let details = json!({"name": req.name, "group": req.resource.group, "kind": req.resource.plural});
+                self.respond(
+                    ctx,
+                    &client,
+                    req.id,
+                    409,
+                    status(409, "Conflict", &message, details),
+                );
+            }
+            Ok(ok) => {
+                let body = match req.verb {
+                    Verb::List => {
+                        let items: Vec<Value> =
+                            ok.kvs.iter().map(|(_, kv)| api_object(kv)).collect();
+                        json!({"kind": format!("{}List", req.resource.kind), "apiVersion": req.resource.api_version(),
+                               "metadata": {"resourceVersion": ok.revision.to_string()}, "items": items})
+                    }
+                    Verb::Delete if ok.kvs.is_empty() => {
+                        let previous = ok.previous.as_ref().map(api_object).unwrap_or(Value::Null);
+                        self.fan_out(
+                            ctx,
+                            &req.resource,
+                            EventType::Deleted,
+                            previous.clone(),
+                            ok.previous.as_ref().map(|kv| (*kv.value).clone()),
+                        );
+                        previous
+                    }
+                    _ => match ok.kvs.first() {
+                        Some((_, kv)) => {
+                            let obj = api_object(kv);
+                            if !matches!(req.verb, Verb::Get) {
+                                let kind = if kv.version == 1 {
+                                    EventType::Added
+                                } else {
+                                    EventType::Modified
+                                };
+                                let previous = ok.previous.as_ref().map(|p| (*p.value).clone());
+                                self.fan_out(ctx, &req.resource, kind, obj.clone(), previous);
+                            }
+                            obj
+                        }
+                        None => Value::Null,
+                    },
+                };
+                let code = match (req.verb, req.subresource) {
+                    (Verb::Create, _) => 201,
+                    _ => 200,
+                };
+                self.respond(ctx, &client, req.id, code, body);
+            }
+        }
+    }
+
+    /// Delivers a watch event to each informer that acts on it. A real informer also
+    /// receives events it then ignores (a kubelet sees its own status writes come back);
+    /// podflow shows only the deliveries that lead somewhere, to keep the flow readable.
+    fn fan_out(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        resource: &Resource,
+        kind: EventType,
+        obj: Value,
+        previous: Option<Value>,
+    ) {
+        if resource.plural == "namespaces" && kind == EventType::Added {
+            // The ServiceAccount controller and root-ca-cert-publisher watch namespaces.
+            ctx.send(
+                Component::ControllerManager,
+                2,
+                Msg::Watch(WatchEvent {
+                    kind,
+                    resource: *resource,
+                    object: Arc::new(obj),
+                }),
+            );
+            return;
+        }
+        if resource.plural != "pods" {
+            return;
+        }
+        let node = object::str_at(&obj, "/spec/nodeName").to_string();
+        let obj = Arc::new(obj);
+        let event = |o: &Arc<Value>| {
+            Msg::Watch(WatchEvent {
+                kind,
+                resource: *resource,
+                object: Arc::clone(o),
+            })
+        };
+        if node.is_empty() {
+            // kube-scheduler's informer for unassigned pods (fieldSelector spec.nodeName=).
+            let ours = matches!(
+                object::str_at(&obj, "/spec/schedulerName"),
+                "" | "default-scheduler"
+            );
+            if ours
+                && kind == EventType::Added
+                && obj.pointer("/metadata/deletionTimestamp").is_none()
+            {
+                ctx.send(Component::Scheduler, 2, event(&obj));
+            }
+            return;
+        }
+        if !ctx.cluster.nodes.iter().any(|n| n.name == node) {
+            // No kubelet watches for a node that does not exist.
+            return;
+        }
+        // The kubelet's informer (fieldSelector spec.nodeName=<node>) acts on new pods,
+        // on spec or metadata changes and on deletion; status-only changes are its own.
+        // A pod that starts matching the kubelet's field selector is ADDED to that watch.
+        let newly_bound = previous
+            .as_ref()
+            .is_some_and(|p| object::str_at(p, "/spec/nodeName") != node);
+        let kind = if newly_bound && kind == EventType::Modified {
+            EventType::Added
+        } else {
+            kind
+        };
+        let event = |o: &Arc<Value>| {
+            Msg::Watch(WatchEvent {
+                kind,
+                resource: *resource,
+                object: Arc::clone(o),
+            })
+        };
+        let acts = match (&kind, &previous) {
+            (EventType::Added | EventType::Deleted, _) => true,
+            (EventType::Modified, Some(prev)) => {
+                prev.get("spec") != obj.get("spec")
+                    || strip_rv(prev.get("metadata")) != strip_rv(obj.get("metadata"))
+            }
+            (EventType::Modified, None) => true,
+        };
+        if acts {
+            ctx.send(Component::Kubelet(node), 2, event(&obj));
+        }
+    }
+}
+
+fn strip_rv(meta: Option<&Value>) -> Option<Value> {
+    let mut m = meta.cloned()?;
+    if let Some(o) = m.as_object_mut() {
+        o.remove("resourceVersion");
+    }
+    Some(m)
+}
+
+fn authenticated(ctx: &Ctx<'_>, who: &Identity) -> bool {
+    ctx.cluster.users.iter().any(|u| u.name == who.user)
+        || who.user.starts_with("system:node:")
+        || who.user.starts_with("system:serviceaccount:")
+        || matches!(who.user.as_str(), "system:kube-scheduler" | "system:kube-controller-manager")
+        // Impersonated users: the admin's certificate authenticated, the request acts as them.
+        || who.groups.iter().any(|g| g == "system:authenticated")
+}
+
+fn list_prefix(req: &Request) -> String {
+    super::etcd::key_for(
+        req.resource.plural,
+        if req.resource.namespaced {
+            &req.namespace
+        } else {
+            ""
+        },
+        "",
+    )
+}
+
+/// Sets (replacing by type) a pod condition, keeping the kubelet's order.
+pub fn set_condition(pod: &mut Value, condition: Value) {
+    let kind = object::str_at(&condition, "/type").to_string();
+    let conditions = pod
+        .pointer_mut("/status/conditions")
+        .and_then(Value::as_array_mut);
+    match conditions {
+        Some(list) => {
+            if let Some(existing) = list.iter_mut().find(|c| object::str_at(c, "/type") == kind) {
+                *existing = condition;
+            } else {
+                list.push(condition);
+            }
+        }
+        None => object::set_at(pod, "/status/conditions", json!([condition])),
+    }
+}
+
+/// A JSON merge patch (RFC 7386): objects merge, everything else replaces, null deletes.
+pub fn merge(target: &mut Value, patch: &Value) {
+    match (target.as_object_mut(), patch.as_object()) {
+        (Some(t), Some(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        _ => *target = patch.clone(),
+    }
+}
+
+/// The paths the defaulting functions added, for the narration (`spec.dnsPolicy`, ...).
+fn added_fields(before: &Value, after: &Value) -> String {
+    let mut added = Vec::new();
+    collect_added("", before, after, &mut added);
+    if added.is_empty() {
+        return "none".to_string();
+    }
+    let shown: Vec<&str> = added.iter().take(12).map(String::as_str).collect();
+    let mut text = shown.join(", ");
+    if added.len() > shown.len() {
+        text.push_str(&format!(" and {} more", added.len() - shown.len()));
+    }
+    text
+}
+
+fn collect_added(path: &str, before: &Value, after: &Value, out: &mut Vec<String>) {
+    match (before, after) {
+        (Value::Object(b), Value::Object(a)) => {
+            for (k, v) in a {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                match b.get(k) {
+                    None => out.push(p),
+                    Some(bv) => collect_added(&p, bv, v, out),
+                }
+            }
+        }
+        (Value::Array(b), Value::Array(a)) => {
+            for (i, (bv, av)) in b.iter().zip(a).enumerate() {
+                collect_added(&format!("{path}[{i}]"), bv, av, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_patch() {
+        let mut a = json!({"metadata": {"labels": {"a": "1", "b": "2"}}, "spec": {"x": 1}});
+        merge(
+            &mut a,
+            &json!({"metadata": {"labels": {"b": null, "c": "3"}}, "spec": {"x": 2}}),
+        );
+        assert_eq!(
+            a,
+            json!({"metadata": {"labels": {"a": "1", "c": "3"}}, "spec": {"x": 2}})
+        );
+    }
+
+    #[test]
+    fn conditions_replace_by_type() {
+        let mut pod = json!({});
+        set_condition(&mut pod, json!({"type": "PodScheduled", "status": "False"}));
+        set_condition(&mut pod, json!({"type": "Ready", "status": "False"}));
+        set_condition(&mut pod, json!({"type": "PodScheduled", "status": "True"}));
+        assert_eq!(pod["status"]["conditions"][0]["status"], "True");
+        assert_eq!(pod["status"]["conditions"].as_array().unwrap().len(), 2);
+    }
+}

@@ -1,0 +1,254 @@
+//! Whole-trace invariants, checked by the tests after every run (and cheap enough to
+//! run over thousands of seeds). Each returns the first violation in words.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use super::etcd::Snapshot;
+use super::object;
+use super::quantity::Quantity;
+use super::trace::{Category, Component, Trace};
+
+/// Every invariant, in turn.
+pub fn trace(t: &Trace) -> Result<(), String> {
+    only_apiserver_talks_to_etcd(t)?;
+    revisions_never_go_back(t)?;
+    every_request_is_answered(t)?;
+    node_name_set_once_by_a_binding(t)?;
+    pod_ips_unique_per_node(t)?;
+    phases_only_move_forward(t)?;
+    nodes_never_overcommitted(t)?;
+    Ok(())
+}
+
+pub fn only_apiserver_talks_to_etcd(t: &Trace) -> Result<(), String> {
+    for (i, s) in t.steps.iter().enumerate() {
+        let etcd_involved = s.from == Component::Etcd || s.to == Component::Etcd;
+        let apiserver_involved = s.from == Component::ApiServer || s.to == Component::ApiServer;
+        if etcd_involved && !apiserver_involved {
+            return Err(format!("step {i}: {} talks to {} directly", s.from, s.to));
+        }
+        if !s.writes.is_empty() && s.to != Component::Etcd {
+            return Err(format!("step {i}: a write delivered to {}, not etcd", s.to));
+        }
+    }
+    Ok(())
+}
+
+pub fn revisions_never_go_back(t: &Trace) -> Result<(), String> {
+    let mut last = t.initial.revision();
+    for (i, s) in t.steps.iter().enumerate() {
+        let rev = s.etcd.revision();
+        if rev < last {
+            return Err(format!("step {i}: revision went from {last} back to {rev}"));
+        }
+        if rev > last && s.writes.is_empty() {
+            return Err(format!(
+                "step {i}: revision moved from {last} to {rev} without a write"
+            ));
+        }
+        if !s.writes.is_empty() && rev != last + 1 {
+            return Err(format!(
+                "step {i}: a write moved the revision from {last} to {rev}, not by one"
+            ));
+        }
+        last = rev;
+    }
+    Ok(())
+}
+
+/// Each HTTP request to the apiserver gets exactly one response back to its sender (or
+/// the run ended first).
+pub fn every_request_is_answered(t: &Trace) -> Result<(), String> {
+    let mut open: BTreeMap<String, i64> = BTreeMap::new();
+    for s in &t.steps {
+        match s.category {
+            Category::Request if s.to == Component::ApiServer => {
+                *open.entry(s.from.to_string()).or_default() += 1
+            }
+            Category::Response if s.from == Component::ApiServer => {
+                let n = open.entry(s.to.to_string()).or_default();
+                *n -= 1;
+                if *n < 0 {
+                    return Err(format!(
+                        "{} got a response to a request it never sent",
+                        s.to
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    let end = t.steps.last().map_or(0, |s| s.at_ms);
+    // Requests sent within the last few milliseconds may still be in flight.
+    let in_flight: i64 = open.values().sum();
+    if in_flight > 0 && t.truncated.is_none() {
+        let recent = t
+            .steps
+            .iter()
+            .rev()
+            .take_while(|s| s.at_ms + 10 >= end)
+            .count() as i64;
+        if in_flight > recent {
+            return Err(format!(
+                "{in_flight} requests were never answered: {open:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn pods(s: &Snapshot) -> impl Iterator<Item = (&String, &Value)> {
+    s.range("/registry/pods/")
+        .map(|(k, kv)| (k, kv.value.as_ref()))
+}
+
+pub fn node_name_set_once_by_a_binding(t: &Trace) -> Result<(), String> {
+    let mut bound: BTreeMap<String, String> = BTreeMap::new();
+    for (i, s) in t.steps.iter().enumerate() {
+        for key in &s.writes {
+            let Some(kv) = s.etcd.get(key) else {
+                bound.remove(key);
+                continue;
+            };
+            if !key.starts_with("/registry/pods/") {
+                continue;
+            }
+            let node = object::str_at(&kv.value, "/spec/nodeName");
+            match bound.get(key) {
+                Some(before) if before != node => {
+                    return Err(format!(
+                        "step {i}: {key} moved from node {before:?} to {node:?}"
+                    ));
+                }
+                None if !node.is_empty() && kv.version > 1 => {
+                    let binding = t.steps[..i]
+                        .iter()
+                        .rev()
+                        .take(4)
+                        .any(|p| p.label.ends_with("/binding"));
+                    if !binding {
+                        return Err(format!(
+                            "step {i}: {key} got spec.nodeName without a Binding"
+                        ));
+                    }
+                    bound.insert(key.clone(), node.to_string());
+                }
+                None if !node.is_empty() => {
+                    // Created with spec.nodeName set: bypasses the scheduler, as upstream.
+                    bound.insert(key.clone(), node.to_string());
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn pod_ips_unique_per_node(t: &Trace) -> Result<(), String> {
+    for (i, s) in t
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.writes.iter().any(|k| k.starts_with("/registry/pods/")))
+    {
+        let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+        for (key, pod) in pods(&s.etcd) {
+            let ip = object::str_at(pod, "/status/podIP");
+            let phase = object::str_at(pod, "/status/phase");
+            if ip.is_empty() || matches!(phase, "Succeeded" | "Failed") {
+                continue;
+            }
+            let node = object::str_at(pod, "/spec/nodeName").to_string();
+            if !seen.insert((node.clone(), ip.to_string())) {
+                return Err(format!(
+                    "step {i}: {key} shares IP {ip} with another pod on {node}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn phase_rank(phase: &str) -> u8 {
+    match phase {
+        "" | "Pending" => 0,
+        "Running" => 1,
+        "Succeeded" | "Failed" => 2,
+        _ => 0,
+    }
+}
+
+pub fn phases_only_move_forward(t: &Trace) -> Result<(), String> {
+    let mut last: BTreeMap<String, (String, u8)> = BTreeMap::new();
+    for (i, s) in t.steps.iter().enumerate() {
+        for key in s.writes.iter().filter(|k| k.starts_with("/registry/pods/")) {
+            let Some(kv) = s.etcd.get(key) else {
+                last.remove(key);
+                continue;
+            };
+            let uid = object::str_at(&kv.value, "/metadata/uid").to_string();
+            let rank = phase_rank(object::str_at(&kv.value, "/status/phase"));
+            if let Some((prev_uid, prev)) = last.get(key) {
+                if *prev_uid == uid && rank < *prev {
+                    return Err(format!(
+                        "step {i}: {key} went back to phase {}",
+                        object::str_at(&kv.value, "/status/phase")
+                    ));
+                }
+            }
+            last.insert(key.clone(), (uid, rank));
+        }
+    }
+    Ok(())
+}
+
+pub fn nodes_never_overcommitted(t: &Trace) -> Result<(), String> {
+    for (i, s) in t
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.writes.iter().any(|k| k.starts_with("/registry/pods/")))
+    {
+        let mut used: BTreeMap<String, (Quantity, Quantity)> = BTreeMap::new();
+        for (_, pod) in pods(&s.etcd) {
+            let node = object::str_at(pod, "/spec/nodeName");
+            if node.is_empty()
+                || matches!(object::str_at(pod, "/status/phase"), "Succeeded" | "Failed")
+            {
+                continue;
+            }
+            let entry = used.entry(node.to_string()).or_default();
+            for c in pod
+                .pointer("/spec/containers")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let q = |r: &str| {
+                    c.pointer(&format!("/resources/requests/{r}"))
+                        .and_then(|v| Quantity::from_json(v).ok())
+                        .unwrap_or(Quantity::ZERO)
+                };
+                entry.0 = entry.0.saturating_add(q("cpu"));
+                entry.1 = entry.1.saturating_add(q("memory"));
+            }
+        }
+        for (node, (cpu, memory)) in used {
+            let Some(kv) = s.etcd.get(&format!("/registry/minions/{node}")) else {
+                continue;
+            };
+            let alloc = |r: &str| {
+                Quantity::from_json(&kv.value["status"]["allocatable"][r]).unwrap_or(Quantity::ZERO)
+            };
+            if cpu > alloc("cpu") || memory > alloc("memory") {
+                return Err(format!(
+                    "step {i}: node {node} over-committed: cpu {cpu}, memory {}",
+                    memory.value()
+                ));
+            }
+        }
+    }
+    Ok(())
+}

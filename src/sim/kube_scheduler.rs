@@ -1,0 +1,288 @@
+//! kube-scheduler as a component: its informer hands it pods without a node, it runs a
+//! scheduling cycle ([`super::scheduler`]), and it either POSTs a Binding and records the
+//! `Scheduled` event, or records why the pod does not fit (`PodScheduled=False`,
+//! `FailedScheduling`) and tries again later.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::clock;
+use super::engine::{resource_named, Ctx, Identity, Msg, Request, Timer, Verb};
+use super::events::Recorder;
+use super::kubectl::print::EventSpec;
+use super::narrate::{docs, note};
+use super::object;
+use super::scheduler::{self, ClusterObjects, Cursor, FilterResult, NodeInfo, Outcome};
+use super::trace::Component;
+
+/// An unschedulable pod is retried when it has been unschedulable for this long even if
+/// nothing in the cluster changed (`podMaxInUnschedulablePodsDuration`, 5 min).
+pub const UNSCHEDULABLE_RETRY_MS: u64 = 5 * 60 * 1000;
+
+#[derive(Clone, Debug)]
+pub enum SchedulerTimer {
+    /// Move an unschedulable pod back to the active queue.
+    Retry { namespace: String, name: String },
+}
+
+#[derive(Default)]
+pub struct SchedulerComponent {
+    cursor: Cursor,
+    recorder: Recorder,
+    /// Binding requests in flight: request id → (pod, node).
+    binding: BTreeMap<u64, (Value, String)>,
+}
+
+fn identity() -> Identity {
+    Identity {
+        user: "system:kube-scheduler".into(),
+        groups: vec!["system:authenticated".into()],
+        impersonator: None,
+    }
+}
+
+impl SchedulerComponent {
+    pub fn handle(&mut self, ctx: &mut Ctx<'_>, msg: Msg) {
+        match msg {
+            Msg::Watch(event) => self.schedule_one(ctx, &event.object),
+            Msg::Timer(Timer::Scheduler(SchedulerTimer::Retry { namespace, name })) => {
+                let key = format!("/registry/pods/{namespace}/{name}");
+                let pod = ctx.view.get(&key).map(super::engine::api_object);
+                if let Some(pod) = pod {
+                    if object::str_at(&pod, "/spec/nodeName").is_empty() {
+                        self.schedule_one(ctx, &pod);
+                    }
+                }
+            }
+            Msg::Response(resp) => {
+                if let Some((pod, node)) = self.binding.remove(&resp.id) {
+                    if resp.ok() {
+                        let message = format!(
+                            "Successfully assigned {}/{} to {node}",
+                            object::namespace(&pod),
+                            object::name(&pod)
+                        );
+                        let spec = EventSpec {
+                            type_: "Normal",
+                            reason: "Scheduled",
+                            message: &message,
+                            component: "default-scheduler",
+                            host: "",
+                            field_path: "",
+                        };
+                        self.recorder.record(ctx, &identity(), &pod, &spec);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn schedule_one(&mut self, ctx: &mut Ctx<'_>, pod: &Value) {
+        let nodes: Vec<&Value> = ctx
+            .view
+            .range("/registry/minions/")
+            .map(|(_, kv)| kv.value.as_ref())
+            .collect();
+        let pods: Vec<&Value> = ctx
+            .view
+            .range("/registry/pods/")
+            .map(|(_, kv)| kv.value.as_ref())
+            .collect();
+        let infos: Vec<NodeInfo<'_>> = nodes
+            .iter()
+            .map(|n| NodeInfo {
+                node: n,
+                pods: pods
+                    .iter()
+                    .copied()
+                    .filter(|p| object::str_at(p, "/spec/nodeName") == object::name(n))
+                    .collect(),
+            })
+            .collect();
+        let pvcs: Vec<&Value> = ctx
+            .view
+            .range("/registry/persistentvolumeclaims/")
+            .map(|(_, kv)| kv.value.as_ref())
+            .collect();
+        let services: Vec<&Value> = ctx
+            .view
+            .range("/registry/services/specs/")
+            .map(|(_, kv)| kv.value.as_ref())
+            .collect();
+        let owners: Vec<&Value> = ctx
+            .view
+            .range("/registry/replicasets/")
+            .map(|(_, kv)| kv.value.as_ref())
+            .collect();
+        let objects = ClusterObjects {
+            pvcs,
+            services,
+            owners,
+        };
+        let decision = scheduler::schedule_with(pod, &infos, &objects, &mut self.cursor, ctx.rng);
+        let name = object::name(pod).to_string();
+        let namespace = object::namespace(pod).to_string();
+
+        // One stage step for filtering and one for scoring, with the whole table as payload.
+        let mut filter_lines = Vec::new();
+        for f in &decision.filters {
+            let verdict = match f
+                .plugins
+                .iter()
+                .find(|(_, r)| matches!(r, FilterResult::Fail { .. }))
+            {
+                Some((plugin, FilterResult::Fail { reasons, .. })) => {
+                    format!("✗ {plugin}: {}", reasons.join(", "))
+                }
+                _ => "✓ passes every filter".to_string(),
+            };
+            filter_lines.push(format!("{}: {verdict}", f.node));
+        }
+        if !decision.filters.is_empty() {
+            let feasible = decision.filters.iter().filter(|f| f.feasible).count();
+            ctx.stage_with(super::engine::StageNote {
+                label: "Filter".into(),
+                summary: format!("{feasible} of {} nodes fit: {}", decision.num_all_nodes, filter_lines.join("; ")),
+                payload: Some(filter_lines.join("\n")),
+                narration: note(
+                    format!(
+                        "The Filter plugins run on every node in order (NodeUnschedulable, NodeName, TaintToleration, \
+                         NodeAffinity, NodePorts, NodeResourcesFit, ...). A node is out at its first failing plugin. {}",
+                        filter_lines.join(". ")
+                    ),
+                    docs::SCHEDULING_FRAMEWORK,
+                ),
+                to: None,
+            });
+        }
+        if !decision.scores.is_empty() {
+            let lines: Vec<String> = decision
+                .scores
+                .iter()
+                .map(|s| {
+                    let parts: Vec<String> = s
+                        .plugins
+                        .iter()
+                        .filter(|p| !p.skipped)
+                        .map(|p| format!("{} {}×{}", p.plugin, p.normalized, p.weight))
+                        .collect();
+                    format!("{}: {} = {}", s.node, parts.join(" + "), s.total)
+                })
+                .collect();
+            ctx.stage_with(super::engine::StageNote {
+                label: "Score".into(),
+                summary: decision
+                    .scores
+                    .iter()
+                    .map(|s| format!("{} {}", s.node, s.total))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                payload: Some(lines.join("\n")),
+                narration: note(
+                    "The Score plugins rate each node that fits from 0 to 100; each score is multiplied by the plugin's \
+                     weight and added up. The highest total wins; a tie is broken at random."
+                        .to_string(),
+                    docs::SCHEDULING_FRAMEWORK,
+                ),
+                to: None,
+            });
+        }
+        match decision.outcome {
+            Outcome::Bound { node } => {
+                let id = ctx.id();
+                let body = json!({
+                    "apiVersion": "v1", "kind": "Binding",
+                    "metadata": {"name": name, "namespace": namespace,
+                                 "uid": object::str_at(pod, "/metadata/uid")},
+                    "target": {"apiVersion": "v1", "kind": "Node", "name": node}
+                });
+                ctx.stage(
+                    "Reserve, Permit, PreBind, Bind",
+                    format!("pod {namespace}/{name} → {node}"),
+                    note(
+                        format!("kube-scheduler picks {node} and assumes the pod there in its cache, then binds it."),
+                        docs::SCHEDULER,
+                    ),
+                );
+                self.binding.insert(id, (pod.clone(), node));
+                let Some(pods) = resource_named("", "pods") else {
+                    return;
+                };
+                ctx.send(
+                    Component::ApiServer,
+                    1,
+                    Msg::Request(Request {
+                        id,
+                        verb: Verb::Create,
+                        resource: pods,
+                        namespace,
+                        name,
+                        subresource: Some("binding"),
+                        query: vec![],
+                        body: Some(body),
+                        identity: identity(),
+                        detailed: false,
+                    }),
+                );
+            }
+            Outcome::Unschedulable { message, .. } | Outcome::PreFilterRejected { message, .. } => {
+                self.unschedulable(ctx, pod, &message);
+            }
+            Outcome::Gated { .. } | Outcome::Ignored { .. } => {}
+        }
+    }
+
+    fn unschedulable(&mut self, ctx: &mut Ctx<'_>, pod: &Value, message: &str) {
+        let name = object::name(pod).to_string();
+        let namespace = object::namespace(pod).to_string();
+        let mut status = pod.get("status").cloned().unwrap_or_else(|| json!({}));
+        let condition = json!({"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                               "message": message, "lastProbeTime": null,
+                               "lastTransitionTime": clock::rfc3339(ctx.now)});
+        let already = pod
+            .pointer("/status/conditions")
+            .and_then(Value::as_array)
+            .is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c["type"] == "PodScheduled" && c["message"] == message)
+            });
+        if !already {
+            let mut holder = json!({"status": status.take()});
+            super::apiserver::set_condition(&mut holder, condition);
+            let id = ctx.id();
+            if let Some(pods) = resource_named("", "pods") {
+                ctx.send(
+                    Component::ApiServer,
+                    1,
+                    Msg::Request(Request {
+                        id,
+                        verb: Verb::Patch,
+                        resource: pods,
+                        namespace: namespace.clone(),
+                        name: name.clone(),
+                        subresource: Some("status"),
+                        query: vec![],
+                        body: Some(holder),
+                        identity: identity(),
+                        detailed: false,
+                    }),
+                );
+            }
+        }
+        let spec = EventSpec {
+            type_: "Warning",
+            reason: "FailedScheduling",
+            message,
+            component: "default-scheduler",
+            host: "",
+            field_path: "",
+        };
+        self.recorder.record(ctx, &identity(), pod, &spec);
+        ctx.timer(
+            UNSCHEDULABLE_RETRY_MS,
+            Timer::Scheduler(SchedulerTimer::Retry { namespace, name }),
+        );
+    }
+}

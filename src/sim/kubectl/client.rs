@@ -1,0 +1,921 @@
+//! kubectl as a client: command lines → the real HTTP requests, responses → what kubectl
+//! prints. Client-side failures stay client-side with kubectl's own messages (YAML syntax,
+//! unknown kinds, type errors kubectl decodes itself, missing apiVersion/kind).
+//!
+//! Requests are the real ones (reference B.1.2): `kubectl create -f` POSTs with
+//! `fieldManager=kubectl-create&fieldValidation=Strict`; `kubectl apply -f` GETs the object
+//! and then POSTs (`fieldManager=kubectl-client-side-apply`) or PATCHes it, keeping the
+//! `kubectl.kubernetes.io/last-applied-configuration` annotation; `kubectl run` POSTs the
+//! pod its generator builds with `fieldManager=kubectl-run`.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde_json::{json, Map, Value};
+
+use crate::sim::api;
+use crate::sim::engine::{
+    resource_for, resource_named, Ctx, Identity, Msg, Request, Resource, Response, Verb,
+};
+use crate::sim::manifest;
+use crate::sim::object;
+use crate::sim::trace::Component;
+
+/// The annotation client-side apply keeps the applied manifest in.
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// A kubectl command, parsed, with the files it reads already loaded.
+#[derive(Clone, Debug)]
+pub struct Command {
+    /// The command line as typed.
+    pub line: String,
+    pub action: Action,
+    /// `--as`: the user to impersonate.
+    pub as_user: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    Apply {
+        file: String,
+        text: String,
+    },
+    Create {
+        file: String,
+        text: String,
+    },
+    DeleteFile {
+        file: String,
+        text: String,
+    },
+    Run {
+        pod: Value,
+    },
+    Delete {
+        resource: Resource,
+        namespace: String,
+        name: String,
+    },
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    /// Client-side apply, step 1: read the live object.
+    ApplyGet {
+        file: String,
+        doc: Value,
+        resource: Resource,
+    },
+    Post {
+        file: Option<String>,
+        doc: Value,
+        resource: Resource,
+        manager: &'static str,
+        verb_word: &'static str,
+    },
+    Patch {
+        file: String,
+        doc: Value,
+        resource: Resource,
+        patch: Value,
+    },
+    Delete {
+        file: Option<String>,
+        resource: Resource,
+        namespace: String,
+        name: String,
+    },
+    /// Something kubectl prints without asking the server (a client-side error).
+    Print { line: String, failed: bool },
+}
+
+/// kubectl's state: the output so far, and the command being carried out.
+#[derive(Default)]
+pub struct Kubectl {
+    pub output: Vec<String>,
+    /// True once any command failed (the CLI's exit status).
+    pub failed: bool,
+    queue: VecDeque<Op>,
+    inflight: BTreeMap<u64, Op>,
+    identity: Option<Identity>,
+}
+
+impl Kubectl {
+    pub fn handle(&mut self, ctx: &mut Ctx<'_>, msg: Msg) {
+        match msg {
+            Msg::Command(command) => {
+                let admin = ctx.cluster.users.first().cloned();
+                self.identity = Some(match (&command.as_user, admin) {
+                    (Some(user), admin) => Identity {
+                        user: user.clone(),
+                        groups: vec!["system:authenticated".into()],
+                        impersonator: admin.map(|a| a.name),
+                    },
+                    (None, Some(u)) => Identity {
+                        user: u.name,
+                        groups: u.groups,
+                        impersonator: None,
+                    },
+                    (None, None) => Identity {
+                        user: "".into(),
+                        groups: vec![],
+                        impersonator: None,
+                    },
+                });
+                self.queue.extend(plan(&command));
+                self.next(ctx);
+            }
+            Msg::Response(response) => {
+                if let Some(op) = self.inflight.remove(&response.id) {
+                    self.on_response(ctx, op, response);
+                }
+                self.next(ctx);
+            }
+            _ => {}
+        }
+    }
+
+    fn print(&mut self, line: String, failed: bool) {
+        self.failed |= failed;
+        self.output.push(line);
+    }
+
+    /// Sends the next operation; kubectl works through a file's documents one by one.
+    fn next(&mut self, ctx: &mut Ctx<'_>) {
+        while self.inflight.is_empty() {
+            let Some(op) = self.queue.pop_front() else {
+                return;
+            };
+            let identity = self.identity.clone().unwrap_or(Identity {
+                user: String::new(),
+                groups: vec![],
+                impersonator: None,
+            });
+            let id = ctx.id();
+            let request = match &op {
+                Op::Print { line, failed } => {
+                    self.print(line.clone(), *failed);
+                    continue;
+                }
+                Op::ApplyGet { doc, resource, .. } => Request {
+                    id,
+                    verb: Verb::Get,
+                    resource: *resource,
+                    namespace: namespace_of(doc, resource),
+                    name: object::name(doc).to_string(),
+                    subresource: None,
+                    query: vec![],
+                    body: None,
+                    identity,
+                    detailed: true,
+                },
+                Op::Post {
+                    doc,
+                    resource,
+                    manager,
+                    ..
+                } => {
+                    let mut query = vec![("fieldManager", manager.to_string())];
+                    if *manager != "kubectl-run" {
+                        query.push(("fieldValidation", "Strict".to_string()));
+                    }
+                    Request {
+                        id,
+                        verb: Verb::Create,
+                        resource: *resource,
+                        namespace: namespace_of(doc, resource),
+                        name: String::new(),
+                        subresource: None,
+                        query,
+                        body: Some(doc.clone()),
+                        identity,
+                        detailed: true,
+                    }
+                }
+                Op::Patch {
+                    doc,
+                    resource,
+                    patch,
+                    ..
+                } => Request {
+                    id,
+                    verb: Verb::Patch,
+                    resource: *resource,
+                    namespace: namespace_of(doc, resource),
+                    name: object::name(doc).to_string(),
+                    subresource: None,
+                    query: vec![
+                        ("fieldManager", "kubectl-client-side-apply".to_string()),
+                        ("fieldValidation", "Strict".to_string()),
+                    ],
+                    body: Some(patch.clone()),
+                    identity,
+                    detailed: true,
+                },
+                Op::Delete {
+                    resource,
+                    namespace,
+                    name,
+                    ..
+                } => Request {
+                    id,
+                    verb: Verb::Delete,
+                    resource: *resource,
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                    subresource: None,
+                    query: vec![],
+                    body: Some(
+                        json!({"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}),
+                    ),
+                    identity,
+                    detailed: true,
+                },
+            };
+            self.inflight.insert(id, op);
+            ctx.send(Component::ApiServer, 2, Msg::Request(request));
+        }
+    }
+
+    fn on_response(&mut self, ctx: &mut Ctx<'_>, op: Op, response: Response) {
+        match op {
+            Op::ApplyGet {
+                file,
+                doc,
+                resource,
+            } => match response.code {
+                404 => {
+                    let mut doc = doc;
+                    annotate_last_applied(&mut doc);
+                    self.queue.push_front(Op::Post {
+                        file: Some(file),
+                        doc,
+                        resource,
+                        manager: "kubectl-client-side-apply",
+                        verb_word: "created",
+                    });
+                }
+                200 => {
+                    let live = &response.body;
+                    let previous = object::str_at(
+                        live,
+                        &format!("/metadata/annotations/{}", LAST_APPLIED.replace('/', "~1")),
+                    );
+                    let mut applied = doc.clone();
+                    annotate_last_applied(&mut applied);
+                    let now = object::str_at(
+                        &applied,
+                        &format!("/metadata/annotations/{}", LAST_APPLIED.replace('/', "~1")),
+                    );
+                    if previous == now {
+                        let line = format!("{} unchanged", kind_name(&doc, &resource));
+                        self.print(line, false);
+                    } else {
+                        let patch = three_way_patch(previous, &applied);
+                        self.queue.push_front(Op::Patch {
+                            file,
+                            doc,
+                            resource,
+                            patch,
+                        });
+                    }
+                }
+                _ => {
+                    // apply.go: "error when retrieving current configuration of:\n%s\nfrom
+                    // server for: %q: %v", with the resource.Info's String().
+                    let gv = if resource.group.is_empty() {
+                        format!("/{}", resource.version)
+                    } else {
+                        resource.api_version()
+                    };
+                    let info = format!(
+                        "Resource: \"{gv}, Resource={}\", GroupVersionKind: \"{gv}, Kind={}\"\nName: \"{}\", Namespace: \"{}\"",
+                        resource.plural,
+                        resource.kind,
+                        object::name(&doc),
+                        namespace_of(&doc, &resource),
+                    );
+                    let line = if response.code == 401 {
+                        "error: You must be logged in to the server (Unauthorized)".to_string()
+                    } else {
+                        format!(
+                            "Error from server ({}): error when retrieving current configuration of:\n{info}\nfrom server for: \"{file}\": {}",
+                            object::str_at(&response.body, "/reason"),
+                            object::str_at(&response.body, "/message")
+                        )
+                    };
+                    self.print(line, true);
+                }
+            },
+            Op::Post {
+                file,
+                doc,
+                resource,
+                verb_word,
+                ..
+            } => {
+                if response.ok() {
+                    let line = format!("{} {verb_word}", kind_name(&response.body, &resource));
+                    self.print(line, false);
+                } else {
+                    let _ = doc;
+                    self.error(&response, file.as_deref(), "creating");
+                }
+            }
+            Op::Patch {
+                file,
+                doc,
+                resource,
+                ..
+            } => {
+                if response.ok() {
+                    self.print(format!("{} configured", kind_name(&doc, &resource)), false);
+                } else {
+                    self.error(&response, Some(&file), "applying patch to");
+                }
+            }
+            Op::Delete {
+                file,
+                resource,
+                name,
+                ..
+            } => {
+                if response.ok() {
+                    // `pod "nginx" deleted` (v1.31–1.34; ≥1.35 adds "from default namespace").
+                    self.print(
+                        format!("{} \"{name}\" deleted", kind_word(&resource)),
+                        false,
+                    );
+                } else {
+                    self.error(&response, file.as_deref(), "deleting");
+                }
+            }
+            Op::Print { .. } => {}
+        }
+        let _ = ctx;
+    }
+
+    /// kubectl's message for a failed request (cmdutil.CheckErr → StandardErrorMessage).
+    fn error(&mut self, response: &Response, file: Option<&str>, doing: &str) {
+        let body = &response.body;
+        let reason = object::str_at(body, "/reason");
+        let message = object::str_at(body, "/message");
+        let line = match (response.code, reason) {
+            (401, _) => "error: You must be logged in to the server (Unauthorized)".to_string(),
+            (422, "Invalid") => {
+                let kind = object::str_at(body, "/details/kind");
+                let name = object::str_at(body, "/details/name");
+                let causes: Vec<String> = body
+                    .pointer("/details/causes")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .map(|c| {
+                        let field = object::str_at(c, "/field");
+                        let m = object::str_at(c, "/message");
+                        if field.is_empty() {
+                            m.to_string()
+                        } else {
+                            format!("{field}: {m}")
+                        }
+                    })
+                    .collect();
+                match causes.as_slice() {
+                    [one] => format!("The {kind} \"{name}\" is invalid: {one}"),
+                    many => format!(
+                        "The {kind} \"{name}\" is invalid: \n{}",
+                        many.iter()
+                            .map(|c| format!("* {c}"))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    ),
+                }
+            }
+            _ => match file {
+                Some(f) => {
+                    format!("Error from server ({reason}): error when {doing} \"{f}\": {message}")
+                }
+                None => format!("Error from server ({reason}): {message}"),
+            },
+        };
+        self.print(line, true);
+    }
+}
+
+fn namespace_of(doc: &Value, resource: &Resource) -> String {
+    if !resource.namespaced {
+        return String::new();
+    }
+    match object::namespace(doc) {
+        "" => "default".to_string(),
+        ns => ns.to_string(),
+    }
+}
+
+/// `pod/nginx`, `deployment.apps/web`.
+fn kind_name(obj: &Value, resource: &Resource) -> String {
+    format!("{}/{}", kind_word(resource), object::name(obj))
+}
+
+fn kind_word(resource: &Resource) -> String {
+    let kind = resource.kind.to_lowercase();
+    if resource.group.is_empty() {
+        kind
+    } else {
+        format!("{kind}.{}", resource.group)
+    }
+}
+
+/// Stores the manifest, compact, in the last-applied annotation (without the annotation
+/// itself), as client-side apply does.
+fn annotate_last_applied(doc: &mut Value) {
+    let mut clean = doc.clone();
+    if let Some(a) = clean
+        .pointer_mut("/metadata/annotations")
+        .and_then(Value::as_object_mut)
+    {
+        a.remove(LAST_APPLIED);
+        if a.is_empty() {
+            if let Some(m) = clean.get_mut("metadata").and_then(Value::as_object_mut) {
+                m.remove("annotations");
+            }
+        }
+    }
+    let text = format!("{}\n", serde_json::to_string(&clean).unwrap_or_default());
+    object::set_at(
+        doc,
+        &format!("/metadata/annotations/{}", LAST_APPLIED.replace('/', "~1")),
+        Value::Null,
+    );
+    if let Some(a) = doc
+        .pointer_mut("/metadata/annotations")
+        .and_then(Value::as_object_mut)
+    {
+        a.insert(LAST_APPLIED.to_string(), Value::String(text));
+    }
+}
+
+/// The patch client-side apply sends: the new manifest, plus nulls for the fields that
+/// were in the previous last-applied configuration and are gone now.
+fn three_way_patch(previous: &str, applied: &Value) -> Value {
+    let mut patch = applied.clone();
+    if let Ok(prev) = serde_json::from_str::<Value>(previous) {
+        add_deletions(&prev, &mut patch);
+    }
+    patch
+}
+
+fn add_deletions(prev: &Value, patch: &mut Value) {
+    if let (Some(p), Some(n)) = (prev.as_object(), patch.as_object_mut()) {
+        for (k, v) in p {
+            match n.get_mut(k) {
+                None => {
+                    n.insert(k.clone(), Value::Null);
+                }
+                Some(nv) => add_deletions(v, nv),
+            }
+        }
+    }
+}
+
+/// Turns a command into operations; client-side errors become printed lines.
+fn plan(command: &Command) -> Vec<Op> {
+    match &command.action {
+        Action::Apply { file, text }
+        | Action::Create { file, text }
+        | Action::DeleteFile { file, text } => {
+            let parsed = manifest::parse(text);
+            if let Some(d) = parsed.diagnostics.first() {
+                return vec![Op::Print {
+                    line: d.kubectl_message(file),
+                    failed: true,
+                }];
+            }
+            let mut ops = Vec::new();
+            for document in &parsed.documents {
+                let doc = &document.value;
+                match client_side_check(file, doc) {
+                    Err(line) => ops.push(Op::Print { line, failed: true }),
+                    Ok(resource) => ops.push(match &command.action {
+                        Action::Apply { .. } => Op::ApplyGet {
+                            file: file.clone(),
+                            doc: doc.clone(),
+                            resource,
+                        },
+                        Action::Create { .. } => Op::Post {
+                            file: Some(file.clone()),
+                            doc: doc.clone(),
+                            resource,
+                            manager: "kubectl-create",
+                            verb_word: "created",
+                        },
+                        _ => Op::Delete {
+                            file: Some(file.clone()),
+                            resource,
+                            namespace: namespace_of(doc, &resource),
+                            name: object::name(doc).to_string(),
+                        },
+                    }),
+                }
+            }
+            if parsed.documents.is_empty() {
+                ops.push(Op::Print {
+                    line: format!("error: no objects passed to {}", verb_of(&command.action)),
+                    failed: true,
+                });
+            }
+            ops
+        }
+        Action::Run { pod } => match resource_named("", "pods") {
+            Some(resource) => vec![Op::Post {
+                file: None,
+                doc: pod.clone(),
+                resource,
+                manager: "kubectl-run",
+                verb_word: "created",
+            }],
+            None => vec![],
+        },
+        Action::Delete {
+            resource,
+            namespace,
+            name,
+        } => vec![Op::Delete {
+            file: None,
+            resource: *resource,
+            namespace: namespace.clone(),
+            name: name.clone(),
+        }],
+    }
+}
+
+fn verb_of(action: &Action) -> &'static str {
+    match action {
+        Action::Apply { .. } => "apply",
+        Action::Create { .. } => "create",
+        _ => "delete",
+    }
+}
+
+/// What kubectl checks before sending anything: apiVersion and kind are set, the kind is
+/// served (resource mapping), and the parts kubectl decodes itself have the right types.
+fn client_side_check(file: &str, doc: &Value) -> Result<Resource, String> {
+    let api_version = object::api_version(doc);
+    let kind = object::kind(doc);
+    let mut missing = Vec::new();
+    if api_version.is_empty() {
+        missing.push("apiVersion not set");
+    }
+    if kind.is_empty() {
+        missing.push("kind not set");
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "error: error validating \"{file}\": error validating data: [{}]; if you choose to ignore these errors, turn validation off with --validate=false",
+            missing.join(", ")
+        ));
+    }
+    let Some(resource) = resource_for(api_version, kind) else {
+        return Err(format!(
+            "error: resource mapping not found for name: \"{}\" namespace: \"{}\" from \"{file}\": no matches for kind \"{kind}\" in version \"{api_version}\"\nensure CRDs are installed first",
+            object::name(doc),
+            object::namespace(doc)
+        ));
+    };
+    if let Err(e) = api::decode::strict_decode(doc) {
+        if e.client_side {
+            return Err(e.kubectl_message(file, object::name(doc), object::namespace(doc)));
+        }
+    }
+    Ok(resource)
+}
+
+/// What `kubectl run NAME --image=IMAGE [flags] [-- args]` builds (the BasicPod generator,
+/// staging/src/k8s.io/kubectl/pkg/generate/versioned/run.go).
+pub fn run_pod(name: &str, flags: &RunFlags) -> Value {
+    let mut labels = Map::new();
+    if flags.labels.is_empty() {
+        labels.insert("run".into(), json!(name));
+    } else {
+        for (k, v) in &flags.labels {
+            labels.insert(k.clone(), json!(v));
+        }
+    }
+    let mut container = Map::new();
+    container.insert("name".into(), json!(name));
+    container.insert("image".into(), json!(flags.image));
+    container.insert("resources".into(), json!({}));
+    if !flags.args.is_empty() {
+        let key = if flags.command { "command" } else { "args" };
+        container.insert(key.into(), json!(flags.args));
+    }
+    if !flags.env.is_empty() {
+        let env: Vec<Value> = flags
+            .env
+            .iter()
+            .map(|(k, v)| json!({"name": k, "value": v}))
+            .collect();
+        container.insert("env".into(), json!(env));
+    }
+    if let Some(port) = flags.port {
+        container.insert("ports".into(), json!([{"containerPort": port}]));
+    }
+    let mut metadata = json!({"name": name, "labels": labels});
+    if let Some(ns) = &flags.namespace {
+        metadata["namespace"] = json!(ns);
+    }
+    json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": metadata,
+        "spec": {
+            "containers": [Value::Object(container)],
+            "dnsPolicy": "ClusterFirst",
+            "restartPolicy": flags.restart.clone().unwrap_or_else(|| "Always".into()),
+        },
+        "status": {},
+    })
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RunFlags {
+    pub image: String,
+    pub port: Option<u16>,
+    pub labels: Vec<(String, String)>,
+    pub env: Vec<(String, String)>,
+    pub restart: Option<String>,
+    pub command: bool,
+    pub args: Vec<String>,
+    pub namespace: Option<String>,
+}
+
+/// Splits a command line into words, honouring single and double quotes.
+pub fn split_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    let mut in_word = false;
+    for ch in line.chars() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => current.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(ch);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut current));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                current.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(current);
+    }
+    words
+}
+
+/// Parses `kubectl …` with the files it may read. Errors are kubectl's messages.
+pub fn parse_command(line: &str, files: &BTreeMap<String, String>) -> Result<Command, String> {
+    let words = split_words(line);
+    let mut rest: &[String] = &words;
+    if rest.first().map(String::as_str) == Some("kubectl") {
+        rest = &rest[1..];
+    }
+    let Some((verb, args)) = rest.split_first() else {
+        return Err("error: a command is required (apply, create, run, delete)".into());
+    };
+    let mut as_user = None;
+    let mut file = None;
+    let mut namespace = None;
+    let mut positional = Vec::new();
+    let mut run = RunFlags::default();
+    let mut i = 0;
+    let value = |flag: &str, args: &[String], i: &mut usize| -> Result<String, String> {
+        let a = &args[*i];
+        if let Some(v) = a.strip_prefix(&format!("{flag}=")) {
+            return Ok(v.to_string());
+        }
+        *i += 1;
+        args.get(*i)
+            .cloned()
+            .ok_or(format!("error: flag needs an argument: {flag}"))
+    };
+    while i < args.len() {
+        let a = args[i].as_str();
+        match a {
+            "--" => {
+                run.args = args[i + 1..].to_vec();
+                break;
+            }
+            _ if a == "-f" || a.starts_with("--filename") || a.starts_with("-f=") => {
+                let flag = if a.starts_with("--filename") {
+                    "--filename"
+                } else {
+                    "-f"
+                };
+                file = Some(value(flag, args, &mut i)?);
+            }
+            _ if a.starts_with("--as") && !a.starts_with("--as-group") => {
+                as_user = Some(value("--as", args, &mut i)?)
+            }
+            _ if a == "-n" || a.starts_with("--namespace") => {
+                let flag = if a == "-n" { "-n" } else { "--namespace" };
+                namespace = Some(value(flag, args, &mut i)?);
+            }
+            _ if a.starts_with("--image") => run.image = value("--image", args, &mut i)?,
+            _ if a.starts_with("--port") => {
+                let v = value("--port", args, &mut i)?;
+                run.port =
+                    Some(v.parse().map_err(|_| {
+                        format!("error: invalid argument \"{v}\" for \"--port\" flag")
+                    })?);
+            }
+            _ if a.starts_with("--labels") || a == "-l" => {
+                let flag = if a == "-l" { "-l" } else { "--labels" };
+                for pair in value(flag, args, &mut i)?.split(',') {
+                    let (k, v) = pair
+                        .split_once('=')
+                        .ok_or(format!("error: invalid label spec: {pair}"))?;
+                    run.labels.push((k.to_string(), v.to_string()));
+                }
+            }
+            _ if a.starts_with("--env") => {
+                let pair = value("--env", args, &mut i)?;
+                let (k, v) = pair
+                    .split_once('=')
+                    .ok_or(format!("error: invalid env: {pair}"))?;
+                run.env.push((k.to_string(), v.to_string()));
+            }
+            _ if a.starts_with("--restart") => {
+                run.restart = Some(value("--restart", args, &mut i)?)
+            }
+            "--command" => run.command = true,
+            _ if a.starts_with('-') => return Err(format!("error: unknown flag: {a}")),
+            _ => positional.push(a.to_string()),
+        }
+        i += 1;
+    }
+    let load = |name: &str| -> Result<(String, String), String> {
+        files
+            .get(name)
+            .map(|t| (name.to_string(), t.clone()))
+            .ok_or(format!("error: the path \"{name}\" does not exist"))
+    };
+    let action = match verb.as_str() {
+        "apply" | "create" => {
+            let Some(f) = file else {
+                return Err("error: must specify one of -f and -k".into());
+            };
+            let (file, text) = load(&f)?;
+            if verb == "apply" {
+                Action::Apply { file, text }
+            } else {
+                Action::Create { file, text }
+            }
+        }
+        "run" => {
+            let Some(name) = positional.first() else {
+                return Err("error: NAME is required for run".into());
+            };
+            if run.image.is_empty() {
+                return Err("error: --image is required".into());
+            }
+            run.namespace = namespace.clone();
+            Action::Run {
+                pod: run_pod(name, &run),
+            }
+        }
+        "delete" => {
+            if let Some(f) = file {
+                let (file, text) = load(&f)?;
+                Action::DeleteFile { file, text }
+            } else {
+                let (kind, name) = match positional.as_slice() {
+                    [both] if both.contains('/') => {
+                        let (k, n) = both.split_once('/').unwrap_or_default();
+                        (k.to_string(), n.to_string())
+                    }
+                    [kind, name, ..] => (kind.clone(), name.clone()),
+                    _ => {
+                        return Err(
+                            "error: resource(s) were provided, but no name was specified".into(),
+                        )
+                    }
+                };
+                let plural = match kind.as_str() {
+                    "pod" | "pods" | "po" => "pods",
+                    other => {
+                        return Err(format!(
+                            "error: the server doesn't have a resource type \"{other}\""
+                        ))
+                    }
+                };
+                let resource = resource_named("", plural).ok_or("error: unknown resource")?;
+                Action::Delete {
+                    resource,
+                    namespace: namespace.clone().unwrap_or_else(|| "default".into()),
+                    name,
+                }
+            }
+        }
+        other => {
+            return Err(format!(
+                "error: unknown command \"{other}\" for \"kubectl\""
+            ))
+        }
+    };
+    Ok(Command {
+        line: line.trim().to_string(),
+        action,
+        as_user,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubectl_run_builds_the_basic_pod() {
+        let pod = run_pod(
+            "nginx",
+            &RunFlags {
+                image: "nginx".into(),
+                ..Default::default()
+            },
+        );
+        let expected: Value = serde_json::from_str(
+            r#"{"apiVersion":"v1","kind":"Pod","metadata":{"labels":{"run":"nginx"},"name":"nginx"},
+                "spec":{"containers":[{"image":"nginx","name":"nginx","resources":{}}],"dnsPolicy":"ClusterFirst",
+                "restartPolicy":"Always"},"status":{}}"#,
+        )
+        .unwrap();
+        assert_eq!(pod, expected);
+    }
+
+    #[test]
+    fn run_flags() {
+        let files = BTreeMap::new();
+        let cmd = parse_command(
+            "kubectl run box --image=busybox --restart=Never --labels=app=x,tier=y --env=A=1 --port 8080 --command -- sleep 3600",
+            &files,
+        )
+        .unwrap();
+        let Action::Run { pod } = cmd.action else {
+            panic!()
+        };
+        assert_eq!(pod["metadata"]["labels"], json!({"app": "x", "tier": "y"}));
+        assert_eq!(pod["spec"]["restartPolicy"], "Never");
+        assert_eq!(
+            pod["spec"]["containers"][0]["command"],
+            json!(["sleep", "3600"])
+        );
+        assert_eq!(
+            pod["spec"]["containers"][0]["env"],
+            json!([{"name": "A", "value": "1"}])
+        );
+        assert_eq!(
+            pod["spec"]["containers"][0]["ports"],
+            json!([{"containerPort": 8080}])
+        );
+    }
+
+    #[test]
+    fn parse_errors_are_kubectls() {
+        let files = BTreeMap::new();
+        assert_eq!(
+            parse_command("kubectl apply -f missing.yaml", &files).unwrap_err(),
+            "error: the path \"missing.yaml\" does not exist"
+        );
+        assert!(parse_command("kubectl frob", &files)
+            .unwrap_err()
+            .contains("unknown command"));
+    }
+
+    #[test]
+    fn words_honour_quotes() {
+        assert_eq!(
+            split_words(r#"run x -- sh -c "echo hi; sleep 1""#),
+            ["run", "x", "--", "sh", "-c", "echo hi; sleep 1"]
+        );
+    }
+
+    #[test]
+    fn client_side_errors() {
+        let doc = json!({"apiVersion": "apps/v1beta2", "kind": "Deployment", "metadata": {"name": "nginx"}});
+        assert_eq!(
+            client_side_check("deployment.yaml", &doc).unwrap_err(),
+            "error: resource mapping not found for name: \"nginx\" namespace: \"\" from \"deployment.yaml\": no matches for kind \"Deployment\" in version \"apps/v1beta2\"\nensure CRDs are installed first"
+        );
+        let doc = json!({"metadata": {"name": "x"}});
+        assert!(client_side_check("x.yaml", &doc)
+            .unwrap_err()
+            .contains("[apiVersion not set, kind not set]"));
+    }
+}

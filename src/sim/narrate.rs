@@ -1,0 +1,269 @@
+//! What each message is called on the wire, and what a learner is told about it.
+//!
+//! One place for the teaching text, so the message flow, the narration panel and the
+//! golden traces agree. Every narration names the upstream documentation it comes from.
+
+use super::engine::{Msg, TxnOp};
+use super::etcd::EventType;
+use super::object;
+use super::trace::{Category, Component, Narration};
+
+/// Upstream documentation pages the narration links to.
+pub mod docs {
+    pub const API_ACCESS: &str = "https://kubernetes.io/docs/concepts/security/controlling-access/";
+    pub const AUTHENTICATION: &str =
+        "https://kubernetes.io/docs/reference/access-authn-authz/authentication/";
+    pub const RBAC: &str = "https://kubernetes.io/docs/reference/access-authn-authz/rbac/";
+    pub const ADMISSION: &str =
+        "https://kubernetes.io/docs/reference/access-authn-authz/admission-controllers/";
+    pub const API_CONCEPTS: &str = "https://kubernetes.io/docs/reference/using-api/api-concepts/";
+    pub const ETCD: &str = "https://kubernetes.io/docs/concepts/overview/components/#etcd";
+    pub const WATCH: &str = "https://kubernetes.io/docs/reference/using-api/api-concepts/#efficient-detection-of-changes";
+    pub const SCHEDULER: &str =
+        "https://kubernetes.io/docs/concepts/scheduling-eviction/kube-scheduler/";
+    pub const SCHEDULING_FRAMEWORK: &str =
+        "https://kubernetes.io/docs/concepts/scheduling-eviction/scheduling-framework/";
+    pub const KUBELET: &str =
+        "https://kubernetes.io/docs/reference/command-line-tools-reference/kubelet/";
+    pub const CRI: &str = "https://kubernetes.io/docs/concepts/architecture/cri/";
+    pub const CNI: &str = "https://kubernetes.io/docs/concepts/extend-kubernetes/compute-storage-net/network-plugins/";
+    pub const POD_LIFECYCLE: &str =
+        "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/";
+    pub const IMAGES: &str = "https://kubernetes.io/docs/concepts/containers/images/";
+    pub const PROBES: &str =
+        "https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/";
+    pub const LEASES: &str = "https://kubernetes.io/docs/concepts/architecture/leases/";
+    pub const KUBECTL: &str = "https://kubernetes.io/docs/reference/kubectl/";
+    pub const EVENTS: &str =
+        "https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/event-v1/";
+    pub const TERMINATION: &str =
+        "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination";
+    pub const CONFIGMAP: &str = "https://kubernetes.io/docs/concepts/configuration/configmap/";
+}
+
+pub fn note(text: String, doc: &'static str) -> Narration {
+    Narration { text, doc }
+}
+
+/// How a delivered message appears in the trace.
+pub struct Described {
+    pub category: Category,
+    pub label: String,
+    pub summary: String,
+    pub payload: Option<String>,
+    pub narration: Narration,
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+pub fn describe(from: &Component, to: &Component, msg: &Msg) -> Option<Described> {
+    Some(match msg {
+        Msg::Command(cmd) => Described {
+            category: Category::Request,
+            label: format!("$ {}", cmd.line),
+            summary: "the learner runs a kubectl command".into(),
+            payload: None,
+            narration: note(
+                format!(
+                    "You run `{}`. kubectl reads its kubeconfig to find the API server and the credentials to use.",
+                    cmd.line
+                ),
+                docs::KUBECTL,
+            ),
+        },
+        Msg::Request(req) => {
+            let what = if req.name.is_empty() {
+                req.resource.plural.to_string()
+            } else {
+                format!("{}/{}", req.resource.plural, req.name)
+            };
+            Described {
+                category: Category::Request,
+                label: req.line(),
+                summary: format!(
+                    "{} {what}{} as {}",
+                    req.verb.rbac(),
+                    req.subresource.map(|s| format!(" ({s})")).unwrap_or_default(),
+                    req.identity.user
+                ),
+                payload: req.body.as_ref().map(pretty),
+                narration: note(request_story(from, req), if *from == Component::Kubectl { docs::API_CONCEPTS } else { docs::API_ACCESS }),
+            }
+        }
+        Msg::Response(resp) => Described {
+            category: Category::Response,
+            label: resp.status_line(),
+            summary: if resp.ok() {
+                match object::kind(&resp.body) {
+                    "" => "ok".into(),
+                    kind if kind.ends_with("List") => format!(
+                        "{} ({} items)",
+                        kind,
+                        resp.body.get("items").and_then(|i| i.as_array()).map_or(0, Vec::len)
+                    ),
+                    kind => format!(
+                        "{kind} \"{}\" resourceVersion {}",
+                        object::name(&resp.body),
+                        object::str_at(&resp.body, "/metadata/resourceVersion")
+                    ),
+                }
+            } else {
+                object::str_at(&resp.body, "/message").to_string()
+            },
+            payload: Some(pretty(&resp.body)),
+            narration: note(
+                if resp.ok() {
+                    format!("kube-apiserver answers {} with the object as stored; {to} carries on.", resp.status_line())
+                } else {
+                    format!(
+                        "kube-apiserver answers {}: {}",
+                        resp.status_line(),
+                        object::str_at(&resp.body, "/message")
+                    )
+                },
+                docs::API_CONCEPTS,
+            ),
+        },
+        Msg::Txn(txn) => {
+            let (label, summary) = match &txn.op {
+                TxnOp::Create { key, .. } => ("Txn If(mod_revision==0) Then(Put)".to_string(), format!("create {key}")),
+                TxnOp::Update { key, expected, .. } => (
+                    match expected {
+                        Some(rev) => format!("Txn If(mod_revision=={rev}) Then(Put)"),
+                        None => "Txn Put".to_string(),
+                    },
+                    format!("update {key}"),
+                ),
+                TxnOp::Delete { key } => ("Txn DeleteRange".to_string(), format!("delete {key}")),
+                TxnOp::Get { key } => ("Range".to_string(), format!("read {key}")),
+                TxnOp::List { prefix } => ("Range --prefix".to_string(), format!("read {prefix}*")),
+            };
+            Described {
+                category: Category::Storage,
+                label,
+                summary,
+                payload: match &txn.op {
+                    TxnOp::Create { value, .. } | TxnOp::Update { value, .. } => Some(pretty(value)),
+                    _ => None,
+                },
+                narration: note(
+                    "Only kube-apiserver talks to etcd. It writes with a transaction that compares the key's mod_revision, \
+                     so two writers can never overwrite each other unseen; every write bumps etcd's global revision."
+                        .into(),
+                    docs::ETCD,
+                ),
+            }
+        }
+        Msg::TxnResult(result) => Described {
+            category: Category::Storage,
+            label: match &result.result {
+                Ok(_) => "TxnResponse succeeded".into(),
+                Err(e) => format!("TxnResponse failed ({e:?})"),
+            },
+            summary: match &result.result {
+                Ok(ok) => format!("revision {}", ok.revision),
+                Err(super::etcd::TxnError::AlreadyExists) => "the key already exists".into(),
+                Err(super::etcd::TxnError::NotFound) => "no such key".into(),
+                Err(super::etcd::TxnError::Conflict) => "mod_revision changed since it was read".into(),
+            },
+            payload: None,
+            narration: note(
+                match &result.result {
+                    Ok(ok) => format!(
+                        "etcd commits the transaction at revision {}. The object's resourceVersion is this revision.",
+                        ok.revision
+                    ),
+                    Err(_) => "etcd's compare fails, so nothing is written.".into(),
+                },
+                docs::ETCD,
+            ),
+        },
+        Msg::Watch(event) => Described {
+            category: Category::Watch,
+            label: format!("watch {} {}", event.kind.as_str(), event.resource.plural),
+            summary: format!(
+                "{}/{} resourceVersion {}",
+                object::namespace(&event.object),
+                object::name(&event.object),
+                object::str_at(&event.object, "/metadata/resourceVersion")
+            ),
+            payload: Some(pretty(&event.object)),
+            narration: note(watch_story(to, event.kind, &event.object), docs::WATCH),
+        },
+        Msg::Cri(cri) => super::runtime::describe_cri(from, to, cri),
+        Msg::Cni(cni) => super::runtime::describe_cni(to, cni),
+        Msg::Timer(timer) => super::kubelet::describe_timer(to, timer)?,
+    })
+}
+
+fn request_story(from: &Component, req: &super::engine::Request) -> String {
+    match (from, req.verb, req.resource.plural, req.subresource) {
+        (Component::Kubectl, _, _, _) => format!(
+            "kubectl sends {} to kube-apiserver over HTTPS, authenticating as {}.",
+            req.line(),
+            req.identity.user
+        ),
+        (Component::Scheduler, _, "pods", Some("binding")) => format!(
+            "kube-scheduler never changes the pod itself: it POSTs a Binding, and the apiserver sets spec.nodeName to {}.",
+            req.body
+                .as_ref()
+                .map(|b| object::str_at(b, "/target/name"))
+                .unwrap_or("")
+        ),
+        (_, _, "events", _) => format!(
+            "{from} records an Event through the apiserver: what happened to {}, for kubectl describe and kubectl get events.",
+            req.body
+                .as_ref()
+                .map(|b| format!(
+                    "{}/{} ({})",
+                    object::str_at(b, "/involvedObject/kind"),
+                    object::str_at(b, "/involvedObject/name"),
+                    object::str_at(b, "/reason")
+                ))
+                .unwrap_or_default()
+        ),
+        (Component::Kubelet(node), _, "pods", Some("status")) => format!(
+            "The kubelet on {node} reports the pod's status to the apiserver; it is the only source of truth about what runs on its node."
+        ),
+        (Component::Kubelet(node), _, "leases", _) => format!(
+            "The kubelet on {node} renews its Lease in kube-node-lease: the heartbeat that tells the control plane the node is alive."
+        ),
+        (Component::Kubelet(node), Verb::Delete, "pods", _) => format!(
+            "The containers are gone, so the kubelet on {node} finishes the deletion with grace period 0 and the apiserver removes the key."
+        ),
+        (Component::Scheduler, _, "pods", Some("status")) => {
+            "kube-scheduler could not place the pod, so it records why in the PodScheduled condition.".into()
+        }
+        _ => format!("{from} sends {} to kube-apiserver.", req.line()),
+    }
+}
+
+use super::engine::Verb;
+
+fn watch_story(to: &Component, kind: EventType, pod: &serde_json::Value) -> String {
+    let name = object::name(pod);
+    match (to, kind) {
+        (Component::Scheduler, _) => format!(
+            "kube-scheduler's informer sees pod {name} with no spec.nodeName. It queues the pod for a scheduling cycle."
+        ),
+        (Component::Kubelet(node), EventType::Added) => format!(
+            "The kubelet on {node} watches pods with spec.nodeName={node}. The Binding made pod {name} appear in its watch: \
+             now it is the kubelet's job to run it."
+        ),
+        (Component::Kubelet(node), EventType::Deleted) => {
+            format!("The kubelet on {node} sees pod {name} removed from the API.")
+        }
+        (Component::Kubelet(node), EventType::Modified) => {
+            if pod.pointer("/metadata/deletionTimestamp").is_some() {
+                format!(
+                    "The kubelet on {node} sees a deletionTimestamp on pod {name}: it must stop the containers within the grace period."
+                )
+            } else {
+                format!("The kubelet on {node} sees pod {name} change.")
+            }
+        }
+        _ => format!("{to} is told that pod {name} was {}.", kind.as_str().to_lowercase()),
+    }
+}
