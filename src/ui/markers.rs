@@ -1,9 +1,12 @@
 //! Scrubber markers: the steps worth jumping to (an event recorded, a pod scheduled, a
 //! phase change, a failure), found from the data each step already carries (its
-//! category, label and summary), never from the engine's internals.
+//! category, label, summary, payload and etcd snapshot), never from the engine's
+//! internals.
 //!
 //! Pure: `markers` reads a trace and returns values; the timeline renders them.
 
+use crate::sim::etcd::Snapshot;
+use crate::sim::object;
 use crate::sim::trace::{Category, Step, Trace};
 
 /// What a marker signals. Each has its own shape and name on screen, so colour is never
@@ -12,11 +15,12 @@ use crate::sim::trace::{Category, Step, Trace};
 pub enum MarkerKind {
     /// An Event object written (`POST …/events`).
     Event,
-    /// A pod's `status.phase` changes.
+    /// A pod's `status.phase` changes (seen in etcd, or said in the summary).
     Phase,
     /// The scheduler binds a pod to a node (`POST …/pods/<name>/binding`).
     Scheduled,
-    /// A request refused (HTTP 4xx/5xx) or a Warning event (FailedScheduling, BackOff…).
+    /// A request refused (HTTP 4xx/5xx but 404) or a Warning event (FailedScheduling,
+    /// BackOff…).
     Failure,
 }
 
@@ -40,7 +44,8 @@ pub struct Marker {
     pub text: String,
 }
 
-/// `404 Not Found`, `422 Unprocessable Entity`: an HTTP error status at the start.
+/// `403 Forbidden`, `422 Unprocessable Entity`: an HTTP error status at the start. A
+/// `404 Not Found` is an answer, not a refusal (`kubectl apply` GETs before it creates).
 fn http_error(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() >= 3
@@ -48,18 +53,31 @@ fn http_error(s: &str) -> bool {
         && b[1].is_ascii_digit()
         && b[2].is_ascii_digit()
         && b.get(3).is_none_or(|c| *c == b' ')
+        && !s.starts_with("404")
 }
 
 fn is_event_post(step: &Step) -> bool {
     step.label.starts_with("POST ") && step.label.contains("/events")
 }
 
-/// The marker a step deserves, if any; the strongest signal wins.
+/// The marker a step deserves from its own fields, if any; the strongest signal wins.
 pub fn classify(step: &Step) -> Option<MarkerKind> {
     let summary = step.summary.as_str();
     let refused =
         step.category == Category::Response && (http_error(&step.label) || http_error(summary));
-    if refused || (is_event_post(step) && summary.contains("Warning")) {
+    let warning = is_event_post(step)
+        && (summary.contains("Warning")
+            || step.payload.as_deref().is_some_and(|p| {
+                // The event as JSON, compact or pretty (the engine's payloads), or YAML.
+                [
+                    "\"type\":\"Warning\"",
+                    "\"type\": \"Warning\"",
+                    "type: Warning",
+                ]
+                .iter()
+                .any(|t| p.contains(t))
+            }));
+    if refused || warning {
         return Some(MarkerKind::Failure);
     }
     if step.label.starts_with("POST ") && step.label.ends_with("/binding") {
@@ -74,24 +92,53 @@ pub fn classify(step: &Step) -> Option<MarkerKind> {
     None
 }
 
-/// Every marker of the trace, in step order.
-pub fn markers(trace: &Trace) -> Vec<Marker> {
-    trace
-        .steps
+/// `pod default/nginx: Pending → Running` when `step` wrote a pod whose `status.phase`
+/// differs from what etcd held `before`.
+fn phase_change(before: &Snapshot, step: &Step) -> Option<String> {
+    step.writes
         .iter()
-        .enumerate()
-        .filter_map(|(i, step)| {
-            classify(step).map(|kind| Marker {
-                step: i,
-                kind,
-                text: if step.summary.is_empty() {
-                    step.label.clone()
-                } else {
-                    step.summary.clone()
-                },
+        .filter(|key| key.starts_with("/registry/pods/"))
+        .find_map(|key| {
+            let old = before.get(key)?;
+            let new = step.etcd.get(key)?;
+            let (was, is) = (
+                object::str_at(&old.value, "/status/phase"),
+                object::str_at(&new.value, "/status/phase"),
+            );
+            (!is.is_empty() && was != is).then(|| {
+                let pod = key.trim_start_matches("/registry/pods/");
+                let was = if was.is_empty() { "no phase" } else { was };
+                format!("pod {pod}: {was} → {is}")
             })
         })
-        .collect()
+}
+
+/// Every marker of the trace, in step order. A phase change seen in etcd outranks the
+/// step's own kind unless that is a failure.
+pub fn markers(trace: &Trace) -> Vec<Marker> {
+    let mut before = &trace.initial;
+    let mut out = Vec::new();
+    for (i, step) in trace.steps.iter().enumerate() {
+        let text = if step.summary.is_empty() {
+            step.label.clone()
+        } else {
+            step.summary.clone()
+        };
+        let marker = match (classify(step), phase_change(before, step)) {
+            (Some(MarkerKind::Failure), _) => Some((MarkerKind::Failure, text)),
+            (_, Some(change)) => Some((MarkerKind::Phase, change)),
+            (kind, None) => kind.map(|k| (k, text)),
+        };
+        if let Some((kind, text)) = marker {
+            out.push(Marker {
+                step: i,
+                kind,
+                text,
+            });
+        }
+        before = &step.etcd;
+    }
+    out
 }
 
 /// At most one marker per `buckets`-th of a trace of `len` steps (the strongest, then the
@@ -285,6 +332,13 @@ pub(crate) mod tests {
                 "409 Conflict",
                 "pods \"nginx\" already exists",
             ),
+            step(
+                ApiServer,
+                Kubectl,
+                Response,
+                "404 Not Found",
+                "pods \"web\" not found",
+            ),
         ];
         Trace {
             steps,
@@ -312,6 +366,71 @@ pub(crate) mod tests {
             markers(&pod_trace())[1].text,
             "Normal Scheduled Successfully assigned default/nginx to w1"
         );
+    }
+
+    #[test]
+    fn a_phase_change_is_read_from_the_pod_etcd_holds() {
+        use serde_json::json;
+        let key = "/registry/pods/default/nginx";
+        let pod = |phase: &str| json!({"metadata": {"name": "nginx"}, "status": {"phase": phase}});
+        let mut etcd = Snapshot::default();
+        etcd.create(key, pod("Pending")).unwrap();
+        let mut trace = Trace {
+            initial: etcd.clone(),
+            ..Trace::default()
+        };
+        for phase in ["Pending", "Running", "Running"] {
+            etcd.update(key, pod(phase), None).unwrap();
+            let mut s = step(
+                Component::ApiServer,
+                Component::Etcd,
+                Category::Storage,
+                "Txn Put",
+                "update /registry/pods/default/nginx",
+            );
+            s.writes = vec![key.to_string()];
+            s.etcd = etcd.clone();
+            trace.steps.push(s);
+        }
+        assert_eq!(
+            markers(&trace),
+            [Marker {
+                step: 1,
+                kind: MarkerKind::Phase,
+                text: "pod default/nginx: Pending → Running".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_warning_event_in_the_payload_is_a_failure() {
+        let mut s = step(
+            Component::Kubelet("w1".into()),
+            Component::ApiServer,
+            Category::Request,
+            "POST /api/v1/namespaces/default/events",
+            "create events/nginx.1 as system:node:w1",
+        );
+        assert_eq!(classify(&s), Some(MarkerKind::Event));
+        s.payload = Some(r#"{"reason":"BackOff","type":"Warning"}"#.into());
+        assert_eq!(classify(&s), Some(MarkerKind::Failure));
+        s.payload = Some("{\n  \"reason\": \"Failed\",\n  \"type\": \"Warning\"\n}".into());
+        assert_eq!(classify(&s), Some(MarkerKind::Failure));
+        s.payload = Some("{\n  \"reason\": \"Pulled\",\n  \"type\": \"Normal\"\n}".into());
+        assert_eq!(classify(&s), Some(MarkerKind::Event));
+    }
+
+    #[test]
+    fn a_not_found_answer_is_not_a_failure() {
+        // kubectl apply's GET of an object that does not exist yet is routine.
+        let new = step(
+            Component::ApiServer,
+            Component::Kubectl,
+            Category::Response,
+            "404 Not Found",
+            "pods \"nginx\" not found",
+        );
+        assert_eq!(classify(&new), None);
     }
 
     #[test]
@@ -346,9 +465,9 @@ pub(crate) mod tests {
     #[test]
     fn thinning_keeps_the_strongest_marker_per_bucket() {
         let all = markers(&pod_trace());
-        // 19 steps in 4 buckets: [0,4] [5,9] [10,14] [15,18].
+        // 20 steps in 4 buckets: [0,4] [5,9] [10,14] [15,19].
         let kept: Vec<(usize, MarkerKind)> =
-            thin(&all, 19, 4).iter().map(|m| (m.step, m.kind)).collect();
+            thin(&all, 20, 4).iter().map(|m| (m.step, m.kind)).collect();
         assert_eq!(
             kept,
             [
@@ -357,7 +476,7 @@ pub(crate) mod tests {
                 (16, MarkerKind::Failure)
             ]
         );
-        assert_eq!(thin(&all, 19, 1000), all);
+        assert_eq!(thin(&all, 20, 1000), all);
         assert!(thin(&[], 0, 10).is_empty());
     }
 
