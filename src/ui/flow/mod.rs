@@ -25,6 +25,8 @@ use layout::{Direction, Row, LANE_W, ROW_H};
 
 /// Height of the sticky lane header inside the scrolling diagram.
 const HEAD_H: f64 = 40.0;
+/// The least width an arrow's label gets, even over a short arrow.
+const LABEL_W: f64 = 300.0;
 
 /// The category's name as written in the row and used as its CSS modifier.
 pub fn category_name(c: Category) -> &'static str {
@@ -187,6 +189,16 @@ pub fn MessageFlow() -> impl IntoView {
             Direction::SelfLoop => LANE_W - 12.0,
             _ => arrow.width,
         };
+        // The label is centred over its arrow, at least LABEL_W wide, but never under the
+        // sticky step column on the left.
+        let label_style = match arrow.direction {
+            Direction::SelfLoop => String::new(),
+            _ => {
+                let w = (width - 12.0).max(LABEL_W);
+                let left = (width / 2.0 - w / 2.0).max(layout::GUTTER_W + 4.0 - arrow.left);
+                format!("left: {left}px; width: {w}px")
+            }
+        };
         let is_current = move || current_row.get() == Some(i);
         let run_len = row.run.filter(|_| row.collapsed()).map(|r| r.len);
         let description = format!(
@@ -264,7 +276,7 @@ pub fn MessageFlow() -> impl IntoView {
                     }
                 >
                     <span class="arrow-line"></span>
-                    <span class="arrow-label">{step.label.clone()}</span>
+                    <span class="arrow-label" style=label_style>{step.label.clone()}</span>
                 </button>
                 {toggle}
             </div>
