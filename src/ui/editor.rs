@@ -1,44 +1,300 @@
-//! The manifest editor: the YAML text with line numbers and the diagnostics of its last
-//! parse, each at its line and column.
+//! The manifest editor: the YAML text with line numbers, syntax highlighting and the
+//! diagnostics of its last parse, each at its line and column.
+//!
+//! The text lives in a plain `<textarea>` (native editing, undo, selection, screen
+//! readers); its glyphs are transparent and a `<pre>` behind it, with the same font and
+//! metrics, draws the highlighted copy. The textarea is sized to its content so the
+//! surrounding box does the scrolling for both; a scroll handler keeps them together in
+//! the rare case the textarea scrolls itself.
+//!
+//! Tab inserts two spaces and Shift+Tab outdents, through `execCommand("insertText")` so
+//! the browser's undo history keeps them. Escape then Tab leaves the editor, so the
+//! keyboard is never trapped.
 
+use leptos::html::{Pre, Textarea};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
+use super::highlight::{highlight, Span};
 use super::AppState;
+use crate::sim::manifest::Severity;
+
+/// A diagnostic as the editor shows it.
+#[derive(Clone, Debug, PartialEq)]
+struct Shown {
+    line: usize,
+    column: usize,
+    error: bool,
+    message: String,
+}
+
+fn escape(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The overlay's HTML: every line of `text` with its tokens in `tok-*` spans and, after a
+/// line with a diagnostic, the message itself.
+fn overlay_html(text: &str, tokens: &[Vec<Span>], diagnostics: &[Shown]) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for (n, (line, spans)) in text.split('\n').zip(tokens).enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let here: Vec<&Shown> = diagnostics.iter().filter(|d| d.line == n + 1).collect();
+        out.push_str(if here.is_empty() {
+            "<span class=\"line\">"
+        } else {
+            "<span class=\"line has-diagnostic\">"
+        });
+        let mut at = 0;
+        for s in spans {
+            escape(&line[at..s.start], &mut out);
+            out.push_str("<span class=\"");
+            out.push_str(s.tok.class());
+            out.push_str("\">");
+            escape(&line[s.start..s.end], &mut out);
+            out.push_str("</span>");
+            at = s.end;
+        }
+        escape(&line[at..], &mut out);
+        out.push_str("</span>");
+        for d in here {
+            out.push_str(if d.error {
+                "<span class=\"inline-diagnostic error\">  ✖ "
+            } else {
+                "<span class=\"inline-diagnostic warning\">  ▲ "
+            });
+            escape(&d.message, &mut out);
+            out.push_str("</span>");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The widest line in characters, counting an inline message after it.
+fn widest(text: &str, diagnostics: &[Shown]) -> usize {
+    text.split('\n')
+        .enumerate()
+        .map(|(n, line)| {
+            let extra: usize = diagnostics
+                .iter()
+                .filter(|d| d.line == n + 1)
+                .map(|d| d.message.chars().count() + 4)
+                .sum();
+            line.chars().count() + extra
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// An edit of the text in UTF-16 offsets (what a textarea's selection uses): replace
+/// `start..end` with `insert`, then select `select`.
+#[derive(Debug, PartialEq)]
+struct Edit {
+    start: u32,
+    end: u32,
+    insert: String,
+    select: (u32, u32),
+}
+
+const INDENT: &str = "  ";
+
+/// What Tab (`outdent == false`) or Shift+Tab does to `text` with the selection
+/// `start..end`: a caret or a selection within one line gets two spaces; a selection over
+/// several lines indents each of them; Shift+Tab removes up to two leading spaces from
+/// each line touched. `None` when nothing changes.
+fn indent_edit(text: &str, start: u32, end: u32, outdent: bool) -> Option<Edit> {
+    let units: Vec<u16> = text.encode_utf16().collect();
+    let len = units.len() as u32;
+    let (start, end) = (start.min(len), end.min(len).max(start.min(len)));
+    let line_start = |at: u32| {
+        units[..at as usize]
+            .iter()
+            .rposition(|&u| u == b'\n' as u16)
+            .map_or(0, |p| p as u32 + 1)
+    };
+    let first = line_start(start);
+    let multi_line = units[start as usize..end as usize].contains(&(b'\n' as u16));
+    if !outdent && !multi_line {
+        let two = INDENT.len() as u32;
+        return Some(Edit {
+            start,
+            end,
+            insert: INDENT.to_string(),
+            select: (start + two, start + two),
+        });
+    }
+    // A selection ending at the start of a line does not touch that line.
+    let last_end = if multi_line && end > start && units[end as usize - 1] == b'\n' as u16 {
+        end - 1
+    } else {
+        end
+    };
+    let block_end = units[last_end as usize..]
+        .iter()
+        .position(|&u| u == b'\n' as u16)
+        .map_or(len, |p| last_end + p as u32);
+    let block = String::from_utf16_lossy(&units[first as usize..block_end as usize]);
+    let mut changed = String::with_capacity(block.len() + 8);
+    let (mut first_delta, mut total_delta) = (0i64, 0i64);
+    for (i, line) in block.split('\n').enumerate() {
+        if i > 0 {
+            changed.push('\n');
+        }
+        let delta = if outdent {
+            let removed = line.len() - line.trim_start_matches(' ').len();
+            let removed = removed.min(INDENT.len());
+            changed.push_str(&line[removed..]);
+            -(removed as i64)
+        } else {
+            changed.push_str(INDENT);
+            changed.push_str(line);
+            INDENT.len() as i64
+        };
+        if i == 0 {
+            first_delta = delta;
+        }
+        total_delta += delta;
+    }
+    if changed == block {
+        return None;
+    }
+    let shift = |at: u32, delta: i64| (at as i64 + delta).max(first as i64) as u32;
+    Some(Edit {
+        start: first,
+        end: block_end,
+        insert: changed,
+        select: (shift(start, first_delta), shift(end, total_delta)),
+    })
+}
+
+/// Applies `edit` as if typed, so undo (Ctrl+Z) takes it back; falls back to a plain
+/// value change where `execCommand` is unavailable.
+fn apply(textarea: &web_sys::HtmlTextAreaElement, edit: &Edit, state: AppState) {
+    let _ = textarea.set_selection_range(edit.start, edit.end);
+    let typed = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+        .and_then(|d| {
+            d.exec_command_with_show_ui_and_value("insertText", false, &edit.insert)
+                .ok()
+        })
+        .unwrap_or(false);
+    if !typed {
+        let _ = textarea.set_range_text_with_start_and_end(&edit.insert, edit.start, edit.end);
+        state.manifest.set(textarea.value());
+    }
+    let _ = textarea.set_selection_range(edit.select.0, edit.select.1);
+}
+
+/// Puts the caret at 1-based `line` and `column` and focuses the editor.
+fn go_to(textarea: &web_sys::HtmlTextAreaElement, line: usize, column: usize) {
+    let text = textarea.value();
+    let mut offset = 0u32;
+    for (n, l) in text.split('\n').enumerate() {
+        if n + 1 == line {
+            let col: u32 = l
+                .chars()
+                .take(column.saturating_sub(1))
+                .map(|c| c.len_utf16() as u32)
+                .sum();
+            offset += col;
+            break;
+        }
+        offset += l.encode_utf16().count() as u32 + 1;
+    }
+    let _ = textarea.focus();
+    let _ = textarea.set_selection_range(offset, offset);
+}
 
 #[component]
 pub fn ManifestEditor() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let line_count = move || state.manifest.with(|t| t.lines().count().max(1));
-    let error_lines = Memo::new(move |_| {
+    let textarea: NodeRef<Textarea> = NodeRef::new();
+    let overlay: NodeRef<Pre> = NodeRef::new();
+    // After Escape, the next Tab moves focus out instead of indenting.
+    let tab_leaves = RwSignal::new(false);
+
+    let line_count = move || state.manifest.with(|t| t.split('\n').count().max(1));
+    let shown = Memo::new(move |_| {
         state.simulation.with(|s| {
             s.parsed
                 .diagnostics
                 .iter()
-                .map(|d| d.line)
+                .map(|d| Shown {
+                    line: d.line,
+                    column: d.column,
+                    error: d.severity == Severity::Error,
+                    message: d.message.clone(),
+                })
                 .collect::<Vec<_>>()
         })
     });
+    let html = Memo::new(move |_| {
+        state.manifest.with(|text| {
+            shown.with(|diagnostics| overlay_html(text, &highlight(text), diagnostics))
+        })
+    });
+    let width = move || {
+        let chars = state
+            .manifest
+            .with(|text| shown.with(|diagnostics| widest(text, diagnostics)));
+        format!("width: calc({}ch + 24px)", chars + 2)
+    };
     let gutter = move || {
-        let errors = error_lines.get();
-        (1..=line_count())
-            .map(|n| {
-                let bad = errors.contains(&n);
-                view! { <span class="gutter-line" class:has-error=bad>{n}</span> }
-            })
-            .collect_view()
+        shown.with(|diagnostics| {
+            (1..=line_count())
+                .map(|n| {
+                    let mark = diagnostics.iter().find(|d| d.line == n).map(|d| {
+                        if d.error {
+                            ("has-error", "✖")
+                        } else {
+                            ("has-warning", "▲")
+                        }
+                    });
+                    let class = match mark {
+                        Some((c, _)) => format!("gutter-line {c}"),
+                        None => "gutter-line".to_string(),
+                    };
+                    view! {
+                        <span class=class>
+                            <span class="mark">{mark.map(|(_, m)| m)}</span>
+                            {n}
+                        </span>
+                    }
+                })
+                .collect_view()
+        })
     };
     let diagnostics = move || {
-        state.simulation.with(|s| {
-            s.parsed
-                .diagnostics
-                .iter()
+        shown.with(|all| {
+            all.iter()
                 .map(|d| {
                     let where_ = format!("line {}, column {}", d.line, d.column);
-                    let message = d.message.clone();
+                    let (line, column) = (d.line, d.column);
+                    let severity = if d.error { "error" } else { "warning" };
                     view! {
-                        <li class="diagnostic" data-line=d.line data-column=d.column>
-                            <span class="where">{where_}</span>
-                            <span class="message">{message}</span>
+                        <li class=format!("diagnostic {severity}") data-line=d.line data-column=d.column>
+                            <span class="severity">{if d.error { "✖ error" } else { "▲ warning" }}</span>
+                            <button
+                                type="button"
+                                class="where"
+                                aria-label=format!("go to {where_}")
+                                on:click=move |_| {
+                                    if let Some(t) = textarea.get_untracked() {
+                                        go_to(&t, line, column);
+                                    }
+                                }
+                            >
+                                {where_.clone()}
+                            </button>
+                            <span class="message">{d.message.clone()}</span>
                         </li>
                     }
                 })
@@ -46,6 +302,37 @@ pub fn ManifestEditor() -> impl IntoView {
         })
     };
     let documents = move || state.simulation.with(|s| s.parsed.documents.len());
+    let on_keydown = move |ev: web_sys::KeyboardEvent| {
+        let key = ev.key();
+        if key == "Escape" {
+            tab_leaves.set(true);
+            return;
+        }
+        if key != "Tab" || ev.ctrl_key() || ev.alt_key() || ev.meta_key() {
+            tab_leaves.set(false);
+            return;
+        }
+        if tab_leaves.get_untracked() {
+            tab_leaves.set(false);
+            return;
+        }
+        let Some(t) = textarea.get_untracked() else {
+            return;
+        };
+        let (Ok(Some(start)), Ok(Some(end))) = (t.selection_start(), t.selection_end()) else {
+            return;
+        };
+        ev.prevent_default();
+        if let Some(edit) = indent_edit(&t.value(), start, end, ev.shift_key()) {
+            apply(&t, &edit, state);
+        }
+    };
+    let on_scroll = move |_| {
+        if let (Some(t), Some(p)) = (textarea.get_untracked(), overlay.get_untracked()) {
+            p.set_scroll_top(t.scroll_top());
+            p.set_scroll_left(t.scroll_left());
+        }
+    };
 
     view! {
         <section class="panel editor" data-testid="manifest-editor" aria-labelledby="editor-title">
@@ -63,20 +350,108 @@ pub fn ManifestEditor() -> impl IntoView {
             </header>
             <div class="code">
                 <div class="gutter" aria-hidden="true">{gutter}</div>
-                <textarea
-                    class="source"
-                    aria-label="Kubernetes manifest (YAML)"
-                    spellcheck="false"
-                    autocomplete="off"
-                    wrap="off"
-                    rows=move || line_count() + 1
-                    prop:value=move || state.manifest.get()
-                    on:input=move |ev| {
-                        state.manifest.set(event_target_value(&ev));
-                    }
-                ></textarea>
+                <div class="code-area">
+                    <pre class="highlight" aria-hidden="true" node_ref=overlay inner_html=move || html.get()></pre>
+                    <textarea
+                        class="source"
+                        node_ref=textarea
+                        aria-label="Kubernetes manifest (YAML)"
+                        aria-describedby="editor-hint"
+                        spellcheck="false"
+                        autocomplete="off"
+                        autocapitalize="off"
+                        wrap="off"
+                        rows=line_count
+                        style=width
+                        prop:value=move || state.manifest.get()
+                        on:input=move |ev| {
+                            state.manifest.set(event_target_value(&ev));
+                        }
+                        on:keydown=on_keydown
+                        on:scroll=on_scroll
+                        on:blur=move |_| tab_leaves.set(false)
+                    ></textarea>
+                </div>
             </div>
-            <ul class="diagnostics" aria-live="polite">{diagnostics}</ul>
+            <p class="editor-hint" id="editor-hint">
+                <kbd>"Tab"</kbd>" indents, "<kbd>"Shift+Tab"</kbd>" outdents; "
+                <kbd>"Esc"</kbd>" then "<kbd>"Tab"</kbd>" leaves the editor."
+                {move || tab_leaves.get().then_some(" Tab now moves on.")}
+            </p>
+            <ul class="diagnostics" aria-live="polite" aria-label="problems in the manifest">{diagnostics}</ul>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply_to(text: &str, e: &Edit) -> String {
+        let units: Vec<u16> = text.encode_utf16().collect();
+        let mut out = String::from_utf16_lossy(&units[..e.start as usize]);
+        out.push_str(&e.insert);
+        out.push_str(&String::from_utf16_lossy(&units[e.end as usize..]));
+        out
+    }
+
+    #[test]
+    fn tab_inserts_two_spaces_at_the_caret() {
+        let text = "spec:\ncontainers:";
+        let e = indent_edit(text, 6, 6, false).unwrap();
+        assert_eq!(apply_to(text, &e), "spec:\n  containers:");
+        assert_eq!(e.select, (8, 8));
+    }
+
+    #[test]
+    fn tab_indents_every_line_of_a_multi_line_selection() {
+        let text = "a:\nb: 1\nc: 2\nd: 3";
+        // From inside `b` to the start of `d`'s line: `d` is not touched.
+        let e = indent_edit(text, 4, 13, false).unwrap();
+        assert_eq!(apply_to(text, &e), "a:\n  b: 1\n  c: 2\nd: 3");
+        assert_eq!(e.select, (6, 17));
+    }
+
+    #[test]
+    fn shift_tab_removes_up_to_two_leading_spaces() {
+        let text = "x:\n   a: 1\n b: 2\nc: 3";
+        let e = indent_edit(text, 5, 12, true).unwrap();
+        assert_eq!(apply_to(text, &e), "x:\n a: 1\nb: 2\nc: 3");
+        assert_eq!(e.select, (3, 9));
+        assert_eq!(indent_edit("a: 1", 2, 2, true), None, "nothing to outdent");
+    }
+
+    #[test]
+    fn offsets_are_utf16_like_the_textarea() {
+        // "é" and "😀" are 1 and 2 UTF-16 units.
+        let text = "é😀:\n  x";
+        let e = indent_edit(text, 5, 8, true).unwrap();
+        assert_eq!(apply_to(text, &e), "é😀:\nx");
+        // An out-of-range selection is clamped, never a panic.
+        assert!(indent_edit(text, 99, 3, false).is_some());
+    }
+
+    #[test]
+    fn overlay_escapes_text_and_puts_messages_after_their_line() {
+        let text = "a: <b>\nc: @x";
+        let diagnostics = [Shown {
+            line: 2,
+            column: 4,
+            error: true,
+            message: "found character that cannot start any token".into(),
+        }];
+        let html = overlay_html(text, &highlight(text), &diagnostics);
+        assert_eq!(
+            html,
+            "<span class=\"line\"><span class=\"tok-key\">a</span><span class=\"tok-punct\">:</span> \
+             <span class=\"tok-str\">&lt;b&gt;</span></span>\n\
+             <span class=\"line has-diagnostic\"><span class=\"tok-key\">c</span><span class=\"tok-punct\">:</span> \
+             <span class=\"tok-str\">@x</span></span>\
+             <span class=\"inline-diagnostic error\">  ✖ found character that cannot start any token</span>\n"
+        );
+        assert_eq!(
+            widest(text, &diagnostics),
+            5 + diagnostics[0].message.len() + 4
+        );
     }
 }

@@ -1,9 +1,10 @@
-//! The app's only contacts with the outside world: local storage and the playback timer.
-//! Each cleans up after itself.
+//! The app's only contacts with the outside world: local storage, the playback timer and
+//! the keyboard shortcuts. Each cleans up after itself.
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 
+use super::markers::{self, Marker};
 use super::AppState;
 
 /// Where the editor text is kept between visits.
@@ -49,4 +50,70 @@ pub fn use_playback(state: AppState) {
         let interval = SendWrapper::new(interval);
         on_cleanup(move || drop(interval));
     });
+}
+
+/// Whether a key pressed in `target` is text being typed (the editor, a form field, an
+/// editable element), which shortcuts must leave alone.
+fn typing_in(target: Option<web_sys::EventTarget>) -> bool {
+    use wasm_bindgen::JsCast;
+    let Some(el) = target.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) else {
+        return false;
+    };
+    matches!(el.tag_name().as_str(), "TEXTAREA" | "INPUT" | "SELECT") || el.is_content_editable()
+}
+
+/// Whether `target` is a control that Space activates itself (a button, a link).
+fn activates_on_space(target: Option<web_sys::EventTarget>) -> bool {
+    use wasm_bindgen::JsCast;
+    target
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "BUTTON" | "A" | "SUMMARY"))
+}
+
+/// The player's keyboard shortcuts (listed in the help overlay, `?`): Space play/pause,
+/// ←/→ step, Home/End, `[`/`]` previous/next marker, `?` help, Escape closes help. None
+/// fires while typing or with Ctrl, Alt or Meta held.
+pub fn use_shortcuts(state: AppState, help: RwSignal<bool>, marks: Memo<Vec<Marker>>) {
+    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.ctrl_key() || ev.alt_key() || ev.meta_key() || ev.default_prevented() {
+            return;
+        }
+        if typing_in(ev.target()) {
+            return;
+        }
+        let key = ev.key();
+        if help.get_untracked() {
+            if key == "Escape" || key == "?" {
+                ev.prevent_default();
+                help.set(false);
+            }
+            return;
+        }
+        let len = state.trace.with_untracked(|t| t.steps.len());
+        let at = state.cursor.get_untracked().min(len.saturating_sub(1));
+        let go = |i: usize| {
+            state.playing.set(false);
+            state.cursor.set(i.min(len.saturating_sub(1)));
+        };
+        match key.as_str() {
+            "?" => help.set(true),
+            " " if activates_on_space(ev.target()) => return,
+            " " if len > 0 => state.playing.update(|p| *p = !*p),
+            "ArrowRight" if len > 0 => go(at + 1),
+            "ArrowLeft" if len > 0 => go(at.saturating_sub(1)),
+            "Home" if len > 0 => go(0),
+            "End" if len > 0 => go(len),
+            "]" => match marks.with_untracked(|m| markers::next(m, at)) {
+                Some(to) => go(to),
+                None => return,
+            },
+            "[" => match marks.with_untracked(|m| markers::previous(m, at)) {
+                Some(to) => go(to),
+                None => return,
+            },
+            _ => return,
+        }
+        ev.prevent_default();
+    });
+    on_cleanup(move || handle.remove());
 }

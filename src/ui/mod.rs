@@ -11,7 +11,9 @@ mod cluster;
 mod editor;
 mod etcd;
 mod flow;
+mod highlight;
 mod hooks;
+mod markers;
 mod narration;
 mod state;
 mod timeline;
@@ -24,8 +26,12 @@ pub use state::AppState;
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
+    let marks = Memo::new(move |_| state.trace.with(|t| markers::markers(t)));
+    provide_context(marks);
+    let help = RwSignal::new(false);
     hooks::use_local_storage(state);
     hooks::use_playback(state);
+    hooks::use_shortcuts(state, help, marks);
 
     view! {
         <div class="app">
@@ -35,6 +41,16 @@ pub fn App() -> impl IntoView {
                     <span class="brand-name">"podflow"</span>
                 </div>
                 <p class="tagline">"What really happens when you create a Kubernetes pod"</p>
+                <button
+                    type="button"
+                    class="help-button"
+                    aria-label="keyboard shortcuts"
+                    aria-keyshortcuts="?"
+                    aria-haspopup="dialog"
+                    on:click=move |_| help.set(true)
+                >
+                    "?"
+                </button>
             </header>
             <main class="workspace">
                 <editor::ManifestEditor/>
@@ -44,6 +60,97 @@ pub fn App() -> impl IntoView {
                 <narration::Narration/>
             </main>
             <timeline::Timeline/>
+            <Show when=move || help.get()>
+                <HelpOverlay help=help/>
+            </Show>
+        </div>
+    }
+}
+
+/// The shortcuts, as the help overlay lists them.
+const SHORTCUTS: &[(&str, &str)] = &[
+    ("Space", "play or pause"),
+    ("→", "next step"),
+    ("←", "previous step"),
+    ("Home", "first step"),
+    ("End", "last step"),
+    (
+        "]",
+        "next marker (event, phase change, scheduling, failure)",
+    ),
+    ("[", "previous marker"),
+    ("?", "show or hide this help"),
+    (
+        "Esc",
+        "close this help; in the editor, then Tab leaves the editor",
+    ),
+];
+
+/// A modal dialog listing the keyboard shortcuts; Escape, `?`, the close button or a
+/// click outside closes it, and focus returns to where it was.
+#[component]
+fn HelpOverlay(help: RwSignal<bool>) -> impl IntoView {
+    let close_button: NodeRef<leptos::html::Button> = NodeRef::new();
+    let previous = send_wrapper::SendWrapper::new(
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.active_element()),
+    );
+    Effect::new(move |_| {
+        if let Some(b) = close_button.get() {
+            let _ = b.focus();
+        }
+    });
+    on_cleanup(move || {
+        use wasm_bindgen::JsCast;
+        if let Some(el) = previous
+            .take()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    });
+    let rows = SHORTCUTS
+        .iter()
+        .map(
+            |(key, what)| view! { <tr><th scope="row"><kbd>{*key}</kbd></th><td>{*what}</td></tr> },
+        )
+        .collect_view();
+    view! {
+        <div class="overlay" on:click=move |_| help.set(false)>
+            <div
+                class="dialog help"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby="help-title"
+                on:click=|ev| ev.stop_propagation()
+                on:keydown=move |ev| {
+                    // Keep Tab inside the dialog: its only control is the close button.
+                    if ev.key() == "Tab" {
+                        ev.prevent_default();
+                    }
+                }
+            >
+                <header>
+                    <h2 id="help-title">"Keyboard shortcuts"</h2>
+                    <button
+                        type="button"
+                        class="close"
+                        node_ref=close_button
+                        aria-label="close"
+                        on:click=move |_| help.set(false)
+                    >
+                        "✕"
+                    </button>
+                </header>
+                <table class="shortcuts">
+                    <tbody>{rows}</tbody>
+                </table>
+                <p class="note">
+                    "Scrubber markers: ● event, ◆ phase change, ▲ pod scheduled, ■ failure. "
+                    "Shortcuts do nothing while you type in the manifest."
+                </p>
+            </div>
         </div>
     }
 }

@@ -195,6 +195,45 @@ impl Browser {
         Ok(())
     }
 
+    /// Types `text` into a field after what it holds, as a person would; WebDriver key
+    /// codes (`\u{e004}` Tab, `\u{e008}` Shift, held until `\u{e000}`) are keys.
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<(), Error> {
+        self.client
+            .find(Locator::Css(css))
+            .await?
+            .send_keys(text)
+            .await?;
+        Ok(())
+    }
+
+    /// Presses and releases each key of `keys` in turn, on whatever has the focus.
+    pub async fn press(&self, keys: &str) -> Result<(), Error> {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let mut actions = KeyActions::new("keyboard".into());
+        for value in keys.chars() {
+            actions = actions
+                .then(KeyAction::Down { value })
+                .then(KeyAction::Up { value });
+        }
+        self.client.perform_actions(actions).await?;
+        Ok(())
+    }
+
+    /// Moves the focus away from any field, as a click on the page background would.
+    pub async fn blur(&self) -> Result<(), Error> {
+        self.client
+            .execute(
+                "document.activeElement && document.activeElement.blur();",
+                vec![],
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub async fn count(&self, css: &str) -> Result<usize, Error> {
+        Ok(self.client.find_all(Locator::Css(css)).await?.len())
+    }
+
     pub async fn eval_u64(&self, script: &str) -> Result<u64, Error> {
         let v = self.client.execute(script, vec![]).await?;
         v.as_u64()

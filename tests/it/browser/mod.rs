@@ -102,6 +102,160 @@ async fn edits_survive_a_reload_and_errors_show_at_their_line() {
     assert_eq!(restored, "apiVersion: v1\nkind: Pod\nmetadata: @bad\n");
 }
 
+const EDITOR: &str = "[data-testid=\"manifest-editor\"] textarea";
+
+#[tokio::test]
+async fn tab_indents_shift_tab_outdents_and_keys_are_highlighted() {
+    let browser = Browser::start(1280, 900).await;
+    let outcome = async {
+        browser.open("").await?;
+        browser.replace_text(EDITOR, "spec:\n").await?;
+        // Tab, then text: two spaces, not a focus change.
+        browser.type_into(EDITOR, "\u{e004}x: 1").await?;
+        let indented = browser.text_value(EDITOR).await?;
+        // Shift+Tab (Shift held until the null key) takes them back.
+        browser
+            .type_into(EDITOR, "\u{e008}\u{e004}\u{e000}")
+            .await?;
+        let outdented = browser.text_value(EDITOR).await?;
+        let keys = browser
+            .attributes(".highlight .tok-key", "class")
+            .await?
+            .len();
+        let first_key = browser.text(".highlight .tok-key").await?;
+        let number = browser.text(".highlight .tok-num").await?;
+        let errors = browser.console_errors().await?;
+        Ok::<_, harness::Error>((indented, outdented, keys, first_key, number, errors))
+    }
+    .await;
+    let (indented, outdented, keys, first_key, number, errors) = browser.finish(outcome).await;
+    assert_eq!(indented, "spec:\n  x: 1");
+    assert_eq!(outdented, "spec:\nx: 1");
+    assert_eq!(keys, 2, "`spec` and `x` are keys");
+    assert_eq!(first_key, "spec");
+    assert_eq!(number, "1");
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
+#[tokio::test]
+async fn question_mark_opens_the_shortcut_help_and_escape_closes_it() {
+    let browser = Browser::start(1280, 900).await;
+    let outcome = async {
+        browser.open("").await?;
+        browser.blur().await?;
+        let before = browser.exists("[role=\"dialog\"]").await?;
+        browser.press("?").await?;
+        let opened = browser.visible("[role=\"dialog\"]").await?;
+        let title = browser.text("[role=\"dialog\"] h2").await?;
+        let rows = browser.count("[role=\"dialog\"] .shortcuts tr").await?;
+        browser.screenshot("help-1280.png").await?;
+        browser.press("\u{e00c}").await?;
+        let after_escape = browser.exists("[role=\"dialog\"]").await?;
+        // Typed in the editor, `?` is text, not a shortcut.
+        browser.type_into(EDITOR, "?").await?;
+        let while_typing = browser.exists("[role=\"dialog\"]").await?;
+        let errors = browser.console_errors().await?;
+        Ok::<_, harness::Error>((
+            before,
+            opened,
+            title,
+            rows,
+            after_escape,
+            while_typing,
+            errors,
+        ))
+    }
+    .await;
+    let (before, opened, title, rows, after_escape, while_typing, errors) =
+        browser.finish(outcome).await;
+    assert!(!before, "no dialog at first");
+    assert!(opened, "`?` opens the help");
+    assert_eq!(title, "Keyboard shortcuts");
+    assert_eq!(rows, 9, "every shortcut listed");
+    assert!(!after_escape, "Escape closes the help");
+    assert!(!while_typing, "`?` typed in the editor is text");
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
+#[tokio::test]
+async fn layouts_at_360_768_and_1440_px() {
+    let mut overflows = Vec::new();
+    for (width, height) in [(360, 800), (768, 1024), (1440, 900)] {
+        let browser = Browser::start(width, height).await;
+        let outcome = async {
+            browser.open("").await?;
+            let overflow = browser
+                .eval_u64("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+                .await?;
+            browser.screenshot(&format!("layout-{width}.png")).await?;
+            let errors = browser.console_errors().await?;
+            Ok::<_, harness::Error>((overflow, errors))
+        }
+        .await;
+        let (overflow, errors) = browser.finish(outcome).await;
+        assert!(
+            errors.is_empty(),
+            "console errors at {width} px: {errors:#?}"
+        );
+        overflows.push((width, overflow));
+    }
+    assert_eq!(
+        overflows,
+        [(360, 0), (768, 0), (1440, 0)],
+        "no horizontal page scroll"
+    );
+}
+
+#[tokio::test]
+async fn keyboard_shortcuts_move_the_cursor_but_not_while_typing() {
+    let browser = Browser::start(1280, 900).await;
+    let outcome = async {
+        browser.open("").await?;
+        browser.blur().await?;
+        let position = ".timeline .position";
+        let start = browser.text(position).await?;
+        browser.press("\u{e014}\u{e014}\u{e014}").await?; // → → →
+        let after_right = browser.text(position).await?;
+        browser.press("\u{e012}").await?; // ←
+        let after_left = browser.text(position).await?;
+        browser.press("\u{e010}").await?; // End
+        let at_end = browser.text(position).await?;
+        browser.screenshot("shortcuts-end-1280.png").await?;
+        let current = browser.count(".arrow[aria-current=\"step\"]").await?;
+        browser.press("\u{e011}").await?; // Home
+        let at_home = browser.text(position).await?;
+        // Arrows typed in the editor move its caret, not the cursor.
+        browser.type_into(EDITOR, "\u{e014}\u{e014}").await?;
+        let while_typing = browser.text(position).await?;
+        let errors = browser.console_errors().await?;
+        Ok::<_, harness::Error>((
+            start,
+            after_right,
+            after_left,
+            at_end,
+            current,
+            at_home,
+            while_typing,
+            errors,
+        ))
+    }
+    .await;
+    let (start, after_right, after_left, at_end, current, at_home, while_typing, errors) =
+        browser.finish(outcome).await;
+    let total = start.rsplit(' ').next().unwrap_or_default().to_string();
+    assert!(start.starts_with("step 1 of "), "{start}");
+    assert_eq!(after_right, format!("step 4 of {total}"));
+    assert_eq!(after_left, format!("step 3 of {total}"));
+    assert_eq!(at_end, format!("step {total} of {total}"));
+    assert_eq!(
+        current, 1,
+        "the last message is rendered (scrolled into view) and current"
+    );
+    assert_eq!(at_home, format!("step 1 of {total}"));
+    assert_eq!(while_typing, at_home);
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
 #[tokio::test]
 async fn the_default_pod_reaches_running_at_the_end_of_the_trace() {
     let browser = Browser::start(1440, 900).await;
