@@ -335,6 +335,19 @@ impl ApiServer {
                 );
                 return;
             }
+            let before = obj
+                .pointer("/metadata/annotations/kubernetes.io~1limit-ranger")
+                .is_some();
+            super::quota::limit_ranger_defaults(ctx.view, &req.namespace, &mut obj);
+            if !before
+                && obj
+                    .pointer("/metadata/annotations/kubernetes.io~1limit-ranger")
+                    .is_some()
+            {
+                mutations.push(
+                    "LimitRanger (default requests and limits from the namespace's LimitRange)",
+                );
+            }
             api::admission::service_account(&mut obj, ctx.rng);
             mutations.push("ServiceAccount (serviceAccountName, the kube-api-access token volume and its mounts)");
             if let Err(reason) = api::admission::priority(&mut obj) {
@@ -440,6 +453,23 @@ impl ApiServer {
         let Admission {
             client, req, obj, ..
         } = adm;
+        // ResourceQuota is the last validating admission plugin.
+        if req.resource.plural == "pods" {
+            if let Err(problem) = super::quota::resource_quota_check(ctx.view, &req.namespace, &obj)
+            {
+                let message = format!("pods \"{}\" is forbidden: {problem}", req.name);
+                self.fail(
+                    ctx,
+                    &client,
+                    &req,
+                    403,
+                    "Forbidden",
+                    message,
+                    "validating admission (ResourceQuota)",
+                );
+                return;
+            }
+        }
         let key = req.etcd_key();
         self.txn(ctx, &client, req, TxnOp::Create { key, value: obj });
     }
@@ -627,10 +657,25 @@ impl ApiServer {
             );
             return false;
         }
+        if req.resource.plural == "pods" {
+            if let Err(problem) = super::quota::limit_ranger_check(ctx.view, &req.namespace, obj) {
+                let message = format!("pods \"{}\" is forbidden: {problem}", req.name);
+                self.fail(
+                    ctx,
+                    from,
+                    req,
+                    403,
+                    "Forbidden",
+                    message,
+                    "validating admission (LimitRanger)",
+                );
+                return false;
+            }
+        }
         if req.detailed {
             ctx.stage(
                 "validating admission",
-                "NamespaceLifecycle: namespace is Active; PodSecurity: privileged (no enforce label); ResourceQuota: none",
+                "NamespaceLifecycle: namespace is Active; LimitRanger: within limits; PodSecurity: privileged (no enforce label)",
                 note(
                     "Validating admission plugins may only accept or reject. None objects, so the object can be stored.".to_string(),
                     docs::ADMISSION,

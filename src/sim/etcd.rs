@@ -85,13 +85,11 @@ impl Snapshot {
     }
 
     /// Keys under a prefix, in order (etcd's range with `--prefix`).
-    pub fn range<'a>(
-        &'a self,
-        prefix: &'a str,
-    ) -> impl Iterator<Item = (&'a String, &'a KeyValue)> + 'a {
+    pub fn range(&self, prefix: &str) -> impl Iterator<Item = (&String, &KeyValue)> + '_ {
+        let prefix = prefix.to_string();
         self.kvs
-            .range(prefix.to_string()..)
-            .take_while(move |(k, _)| k.starts_with(prefix))
+            .range(prefix.clone()..)
+            .take_while(move |(k, _)| k.starts_with(&prefix))
     }
 
     /// `Txn(If(ModRevision(key) == 0), Then(Put))`: creates the key or fails.

@@ -32,6 +32,7 @@ pub mod narrate;
 pub mod object;
 pub mod proxy;
 pub mod quantity;
+pub mod quota;
 pub mod rand;
 pub mod rbac;
 pub mod runtime;

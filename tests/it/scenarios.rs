@@ -641,3 +641,40 @@ fn admission_webhooks_are_called_in_order_and_can_deny_or_patch() {
     let validation = labels.iter().position(|l| *l == "validation").unwrap();
     assert!(mutate < validation && validation < validate, "{labels:?}");
 }
+
+#[test]
+fn limit_ranges_default_and_quotas_refuse() {
+    let policy = "apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: cpu\nspec:\n  limits:\n  - type: Container\n    default:\n      cpu: 500m\n    defaultRequest:\n      cpu: 250m\n---\napiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: compute\nspec:\n  hard:\n    requests.cpu: 400m\n";
+    let second = scenarios::NGINX.replace("name: nginx\nspec", "name: second\nspec");
+    let o = script(
+        &[
+            ("policy.yaml", policy),
+            ("pod.yaml", scenarios::NGINX),
+            ("second.yaml", &second),
+        ],
+        &[
+            (0, "kubectl apply -f policy.yaml"),
+            (1_000, "kubectl apply -f pod.yaml"),
+            (2_000, "kubectl apply -f second.yaml"),
+        ],
+    );
+    assert_eq!(
+        o.trace.kubectl,
+        [
+            "limitrange/cpu created",
+            "resourcequota/compute created",
+            "pod/nginx created",
+            "Error from server (Forbidden): error when creating \"second.yaml\": pods \"second\" is forbidden: exceeded quota: compute, requested: requests.cpu=250m, used: requests.cpu=250m, limited: requests.cpu=400m",
+        ]
+    );
+    let pod = o.pod("nginx");
+    assert_eq!(
+        pod["spec"]["containers"][0]["resources"]["requests"]["cpu"],
+        "250m"
+    );
+    assert_eq!(
+        pod["metadata"]["annotations"]["kubernetes.io/limit-ranger"],
+        "LimitRanger plugin set: cpu request for container nginx; cpu limit for container nginx"
+    );
+    assert_eq!(pod["status"]["qosClass"], "Burstable");
+}
