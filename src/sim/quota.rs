@@ -240,6 +240,9 @@ fn usage(pod: &Value) -> BTreeMap<String, Quantity> {
     out
 }
 
+/// A quota resource the pod would exceed: (resource, requested, used, hard limit).
+type Exceeded = (String, Quantity, Quantity, Quantity);
+
 /// ResourceQuota's check of a new pod against every quota in its namespace.
 pub fn resource_quota_check(view: &Snapshot, ns: &str, pod: &Value) -> Result<(), String> {
     let quotas: Vec<&Value> = view
@@ -294,7 +297,7 @@ pub fn resource_quota_check(view: &Snapshot, ns: &str, pod: &Value) -> Result<()
                 missing.join("; ")
             ));
         }
-        let mut over = Vec::new();
+        let mut over: Vec<Exceeded> = Vec::new();
         for (res, limit) in hard {
             let (Some(limit), Some(want)) = (quantity(limit), wanted.get(res)) else {
                 continue;
@@ -305,15 +308,19 @@ pub fn resource_quota_check(view: &Snapshot, ns: &str, pod: &Value) -> Result<()
             }
         }
         if !over.is_empty() {
-            let join = |f: &dyn Fn(&(String, Quantity, Quantity, Quantity)) -> String| {
-                over.iter().map(f).collect::<Vec<_>>().join(",")
+            // prettyPrint of each resource list: `requests.cpu=500m,limits.cpu=1`.
+            let list = |pick: fn(&Exceeded) -> Quantity| {
+                over.iter()
+                    .map(|e| format!("{}={}", e.0, canonical(pick(e), &e.0)))
+                    .collect::<Vec<_>>()
+                    .join(",")
             };
             return Err(format!(
                 "exceeded quota: {}, requested: {}, used: {}, limited: {}",
                 object::name(quota),
-                join(&|(r, w, _, _)| format!("{r}={}", canonical(*w, r))),
-                join(&|(r, _, u, _)| format!("{r}={}", canonical(*u, r))),
-                join(&|(r, _, _, l)| format!("{r}={}", canonical(*l, r))),
+                list(|e| e.1),
+                list(|e| e.2),
+                list(|e| e.3),
             ));
         }
     }
