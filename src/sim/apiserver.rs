@@ -33,6 +33,9 @@ pub struct ApiServer {
     pending: BTreeMap<u64, Pending>,
     /// Creates waiting for an admission webhook's answer: call id → the create.
     admissions: BTreeMap<u64, Admission>,
+    /// Open watches of clients outside the cluster's components (`kubectl get -w`):
+    /// (client, resource, namespace).
+    watchers: Vec<(Component, &'static str, String)>,
     /// Requests proxied to a kubelet (`pods/log`): kubelet request id → (client, id).
     proxied: BTreeMap<u64, (Component, u64)>,
 }
@@ -199,6 +202,22 @@ impl ApiServer {
             (Verb::Get, _) => {
                 let key = req.etcd_key();
                 self.txn(ctx, from, req, TxnOp::Get { key });
+            }
+            (Verb::List, _) if req.query.iter().any(|(k, v)| *k == "watch" && v == "true") => {
+                if req.detailed {
+                    ctx.stage(
+                        "watch",
+                        format!("{} in {} from resourceVersion on", req.resource.plural, req.namespace),
+                        note(
+                            "The apiserver keeps the connection open and streams every change (ADDED, MODIFIED, DELETED) \
+                             from its watch cache, the same mechanism every controller and kubelet uses."
+                                .to_string(),
+                            docs::WATCH,
+                        ),
+                    );
+                }
+                self.watchers
+                    .push((from.clone(), req.resource.plural, req.namespace.clone()));
             }
             (Verb::List, _) => {
                 let prefix = list_prefix(&req);
@@ -1093,6 +1112,21 @@ impl ApiServer {
         }
         if resource.plural != "pods" {
             return;
+        }
+        for (client, plural, namespace) in &self.watchers {
+            if *plural == resource.plural
+                && (namespace.is_empty() || namespace == object::namespace(&obj))
+            {
+                ctx.send(
+                    client.clone(),
+                    3,
+                    Msg::Watch(WatchEvent {
+                        kind,
+                        resource: *resource,
+                        object: Arc::new(obj.clone()),
+                    }),
+                );
+            }
         }
         let node = object::str_at(&obj, "/spec/nodeName").to_string();
         if !node.is_empty() && kind == EventType::Deleted {

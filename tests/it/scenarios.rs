@@ -678,3 +678,26 @@ fn limit_ranges_default_and_quotas_refuse() {
     );
     assert_eq!(pod["status"]["qosClass"], "Burstable");
 }
+
+#[test]
+fn get_pods_watch_prints_a_row_per_change() {
+    let o = script(
+        &[("pod.yaml", scenarios::NGINX)],
+        &[(0, "kubectl get pods -w"), (1, "kubectl apply -f pod.yaml")],
+    );
+    let rows: Vec<&str> = o
+        .trace
+        .kubectl
+        .iter()
+        .filter(|l| l.starts_with("nginx"))
+        .map(String::as_str)
+        .collect();
+    let statuses: Vec<&str> = rows
+        .iter()
+        .map(|r| r.split_whitespace().nth(2).unwrap())
+        .collect();
+    assert_eq!(statuses.first(), Some(&"Pending"));
+    assert!(statuses.contains(&"ContainerCreating"), "{rows:?}");
+    assert_eq!(statuses.last(), Some(&"Running"));
+    assert!(check::trace(&o.trace).is_ok());
+}

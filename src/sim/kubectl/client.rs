@@ -61,7 +61,9 @@ pub enum Action {
         namespace: String,
         name: String,
         output: String,
+        watch: bool,
     },
+
     /// `kubectl describe pod NAME`.
     Describe {
         namespace: String,
@@ -115,6 +117,13 @@ enum Op {
         namespace: String,
         name: String,
         output: String,
+        watch: bool,
+    },
+    /// `get -w`, after the list: the watch from the list's resourceVersion.
+    Watch {
+        resource: Resource,
+        namespace: String,
+        resource_version: String,
     },
     /// describe, step 1: the pod; step 2: its events.
     DescribeGet {
@@ -152,6 +161,8 @@ pub struct Kubectl {
     queue: VecDeque<Op>,
     inflight: BTreeMap<u64, Op>,
     identity: Option<Identity>,
+    /// `kubectl get pods -w` in progress: prints a row per watch event.
+    watcher: Option<super::print::PodWatchPrinter>,
 }
 
 impl Kubectl {
@@ -178,6 +189,12 @@ impl Kubectl {
                 });
                 self.queue.extend(plan(&command));
                 self.next(ctx);
+            }
+            Msg::Watch(event) => {
+                if let Some(printer) = self.watcher.as_mut() {
+                    let row = printer.row(&event.object, ctx.now);
+                    self.print(row.trim_end().to_string(), false);
+                }
             }
             Msg::Response(response) => {
                 if let Some(op) = self.inflight.remove(&response.id) {
@@ -266,6 +283,30 @@ impl Kubectl {
                     identity,
                     detailed: true,
                 },
+                Op::Watch {
+                    resource,
+                    namespace,
+                    resource_version,
+                } => {
+                    // A watch is answered by its stream of events, not by one response.
+                    let request = Request {
+                        id,
+                        verb: Verb::List,
+                        resource: *resource,
+                        namespace: namespace.clone(),
+                        name: String::new(),
+                        subresource: None,
+                        query: vec![
+                            ("resourceVersion", resource_version.clone()),
+                            ("watch", "true".to_string()),
+                        ],
+                        body: None,
+                        identity,
+                        detailed: true,
+                    };
+                    ctx.send(Component::ApiServer, 2, Msg::Request(request));
+                    continue;
+                }
                 Op::Get { resource, namespace, name, .. } => Request {
                     id,
                     verb: if name.is_empty() { Verb::List } else { Verb::Get },
@@ -484,9 +525,30 @@ impl Kubectl {
                 namespace,
                 name,
                 output,
+                watch,
             } => {
                 if !response.ok() {
                     self.error(&response, None, "");
+                } else if watch {
+                    // get -w: the rows so far, then one row per watch event, aligned as
+                    // the watch printer remembers column widths.
+                    let items = response.body["items"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default();
+                    let mut printer = super::print::PodWatchPrinter::new(output == "wide");
+                    let rows: Vec<String> = items.iter().map(|p| printer.row(p, ctx.now)).collect();
+                    if !rows.is_empty() {
+                        self.print(rows.concat().trim_end().to_string(), false);
+                    }
+                    self.watcher = Some(printer);
+                    let resource_version =
+                        object::str_at(&response.body, "/metadata/resourceVersion").to_string();
+                    self.queue.push_front(Op::Watch {
+                        resource,
+                        namespace,
+                        resource_version,
+                    });
                 } else {
                     let items: Vec<Value> = if name.is_empty() {
                         response.body["items"]
@@ -591,7 +653,7 @@ impl Kubectl {
                     self.print(format!("node/{name} {done}"), false);
                 }
             }
-            Op::Print { .. } => {}
+            Op::Print { .. } | Op::Watch { .. } => {}
         }
     }
 
@@ -779,11 +841,13 @@ fn plan(command: &Command) -> Vec<Op> {
             namespace,
             name,
             output,
+            watch,
         } => vec![Op::Get {
             resource: *resource,
             namespace: namespace.clone(),
             name: name.clone(),
             output: output.clone(),
+            watch: *watch,
         }],
         Action::Describe { namespace, name } => vec![Op::DescribeGet {
             namespace: namespace.clone(),
@@ -1000,6 +1064,7 @@ pub fn parse_command(line: &str, files: &BTreeMap<String, String>) -> Result<Com
     let mut output = String::new();
     let mut container = String::new();
     let mut overwrite = false;
+    let mut watch = false;
     let mut i = 0;
     let value = |flag: &str, args: &[String], i: &mut usize| -> Result<String, String> {
         let a = &args[*i];
@@ -1062,6 +1127,7 @@ pub fn parse_command(line: &str, files: &BTreeMap<String, String>) -> Result<Com
             }
             "--command" => run.command = true,
             "--overwrite" => overwrite = true,
+            "-w" | "--watch" => watch = true,
             _ if a == "-o" || a.starts_with("--output") || a.starts_with("-o=") => {
                 let flag = if a.starts_with("--output") {
                     "--output"
@@ -1165,6 +1231,7 @@ pub fn parse_command(line: &str, files: &BTreeMap<String, String>) -> Result<Com
                 },
                 name,
                 output,
+                watch,
             }
         }
         "describe" => {
