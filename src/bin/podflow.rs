@@ -229,23 +229,59 @@ fn execute(o: &Options) -> Result<u8, String> {
                 outln!(out, "{line}");
             }
             outln!(out, "");
-            outln!(
-                out,
-                "$ kubectl get pods -A -o wide   # at {}",
-                sim::trace::format_ms(end)
-            );
-            let table = print::get_pods(&pod_refs, "default", end, true);
-            outp!(out, "{}", table.stdout);
-            if !table.stderr.is_empty() {
-                outln!(out, "{}", table.stderr.trim_end());
+            // One `kubectl get` per namespace that has something to show (default always).
+            let mut namespaces: std::collections::BTreeSet<String> = pods
+                .iter()
+                .chain(events.iter())
+                .map(|o| object::namespace(o).to_string())
+                .collect();
+            namespaces.insert("default".to_string());
+            let flag = |ns: &str| {
+                if ns == "default" {
+                    String::new()
+                } else {
+                    format!(" -n {ns}")
+                }
+            };
+            for ns in &namespaces {
+                let in_ns: Vec<&Value> = pod_refs
+                    .iter()
+                    .copied()
+                    .filter(|p| object::namespace(p) == ns)
+                    .collect();
+                if in_ns.is_empty() && ns != "default" {
+                    continue;
+                }
+                outln!(
+                    out,
+                    "$ kubectl get pods{} -o wide   # at {}",
+                    flag(ns),
+                    sim::trace::format_ms(end)
+                );
+                let table = print::get_pods(&in_ns, ns, end, true);
+                outp!(out, "{}", table.stdout);
+                if !table.stderr.is_empty() {
+                    outln!(out, "{}", table.stderr.trim_end());
+                }
+                outln!(out, "");
             }
-            outln!(out, "");
-            outln!(out, "$ kubectl get events");
-            let event_refs: Vec<&Value> = events.iter().collect();
-            let table = print::get_events(&event_refs, "default", end);
-            outp!(out, "{}", table.stdout);
-            if !table.stderr.is_empty() {
-                outln!(out, "{}", table.stderr.trim_end());
+            for ns in &namespaces {
+                let in_ns: Vec<&Value> = events
+                    .iter()
+                    .filter(|e| object::namespace(e) == ns)
+                    .collect();
+                if in_ns.is_empty() && ns != "default" {
+                    continue;
+                }
+                if ns != "default" {
+                    outln!(out, "");
+                }
+                outln!(out, "$ kubectl get events{}", flag(ns));
+                let table = print::get_events(&in_ns, ns, end);
+                outp!(out, "{}", table.stdout);
+                if !table.stderr.is_empty() {
+                    outln!(out, "{}", table.stderr.trim_end());
+                }
             }
             if let Some(why) = &trace.truncated {
                 outln!(out, "\n(stopped early: {why})");

@@ -88,7 +88,7 @@ pub fn describe(from: &Component, to: &Component, msg: &Msg) -> Option<Described
                     req.subresource.map(|s| format!(" ({s})")).unwrap_or_default(),
                     req.identity.user
                 ),
-                payload: req.body.as_ref().map(pretty),
+                payload: Some(request_payload(from, req)),
                 narration: note(request_story(from, to, req), if *from == Component::Kubectl { docs::API_CONCEPTS } else { docs::API_ACCESS }),
             }
         }
@@ -197,6 +197,43 @@ pub fn describe(from: &Component, to: &Component, msg: &Msg) -> Option<Described
         Msg::Timer(timer) => super::kubelet::describe_timer(to, timer)?,
         Msg::Admission(call) => super::webhook::describe(from, to, call),
     })
+}
+
+/// The request as it goes over the wire: request line, the headers that matter, body.
+fn request_payload(from: &Component, req: &super::engine::Request) -> String {
+    let agent = match from {
+        Component::Kubectl => "kubectl/v1.33.1 (linux/amd64) kubernetes/8adc0f0",
+        Component::Scheduler => "kube-scheduler/v1.33.1 (linux/amd64) kubernetes/8adc0f0/scheduler",
+        Component::Kubelet(_) => "kubelet/v1.33.1 (linux/amd64) kubernetes/8adc0f0",
+        _ => "kube-controller-manager/v1.33.1 (linux/amd64) kubernetes/8adc0f0",
+    };
+    let mut text = format!(
+        "{} HTTP/2\nHost: 172.18.0.2:6443\nUser-Agent: {agent}\n",
+        req.line()
+    );
+    match &req.identity.impersonator {
+        Some(admin) => text.push_str(&format!(
+            "Impersonate-User: {}\n(client certificate CN={admin})\n",
+            req.identity.user
+        )),
+        None => text.push_str(&format!("(client certificate CN={})\n", req.identity.user)),
+    }
+    if let Some(body) = &req.body {
+        let content_type = match req.verb {
+            super::engine::Verb::Patch if req.subresource.is_none() => {
+                "application/strategic-merge-patch+json"
+            }
+            super::engine::Verb::Patch => "application/merge-patch+json",
+            _ => "application/json",
+        };
+        text.push_str(&format!(
+            "Content-Type: {content_type}\nAccept: application/json\n\n{}",
+            pretty(body)
+        ));
+    } else {
+        text.push_str("Accept: application/json\n");
+    }
+    text
 }
 
 fn request_story(from: &Component, to: &Component, req: &super::engine::Request) -> String {

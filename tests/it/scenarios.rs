@@ -701,3 +701,17 @@ fn get_pods_watch_prints_a_row_per_change() {
     assert_eq!(statuses.last(), Some(&"Running"));
     assert!(check::trace(&o.trace).is_ok());
 }
+
+#[test]
+fn memory_over_the_limit_is_oom_killed() {
+    let oom = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hungry\n  annotations:\n    podflow.dev/memory: \"200Mi\"\nspec:\n  containers:\n  - name: app\n    image: nginx:1.27\n    resources:\n      limits:\n        memory: 100Mi\n";
+    let o = script(&[("pod.yaml", oom)], &[(0, "kubectl apply -f pod.yaml")]);
+    let status = &o.pod("hungry")["status"]["containerStatuses"][0];
+    assert_eq!(status["lastState"]["terminated"]["reason"], "OOMKilled");
+    assert_eq!(status["lastState"]["terminated"]["exitCode"], 137);
+    assert_eq!(o.status("hungry"), "CrashLoopBackOff");
+    assert_eq!(
+        o.pod("hungry")["status"]["qosClass"],
+        "Guaranteed".replace("Guaranteed", "Burstable")
+    );
+}
