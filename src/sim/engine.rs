@@ -422,6 +422,7 @@ pub struct StageNote {
     pub payload: Option<String>,
     pub narration: Narration,
     pub to: Option<Component>,
+    pub detail: Option<std::sync::Arc<super::trace::Detail>>,
 }
 
 impl Ctx<'_> {
@@ -476,6 +477,7 @@ impl Ctx<'_> {
             payload: None,
             narration,
             to: None,
+            detail: None,
         });
     }
 
@@ -672,6 +674,7 @@ impl Engine {
                 payload: d.payload,
                 writes,
                 narration: d.narration,
+                detail: None,
                 etcd: snapshot.clone(),
             });
         }
@@ -686,6 +689,7 @@ impl Engine {
                 payload: note.payload,
                 writes: Vec::new(),
                 narration: note.narration,
+                detail: note.detail,
                 etcd: snapshot.clone(),
             });
         }

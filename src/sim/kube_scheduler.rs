@@ -194,6 +194,7 @@ impl SchedulerComponent {
                     docs::SCHEDULING_FRAMEWORK,
                 ),
                 to: None,
+                detail: Some(std::sync::Arc::new(super::trace::Detail::Scheduling(decision.clone()))),
             });
         }
         if !decision.scores.is_empty() {
@@ -226,6 +227,7 @@ impl SchedulerComponent {
                     docs::SCHEDULING_FRAMEWORK,
                 ),
                 to: None,
+                detail: Some(std::sync::Arc::new(super::trace::Detail::Scheduling(decision.clone()))),
             });
         }
         match decision.outcome {

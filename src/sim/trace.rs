@@ -104,6 +104,13 @@ pub struct Narration {
     pub doc: &'static str,
 }
 
+/// Structured detail of a step, beyond its text.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Detail {
+    /// A scheduling cycle: every node's filter verdicts and every feasible node's scores.
+    Scheduling(super::scheduler::Decision),
+}
+
 /// One message, delivered.
 #[derive(Clone, Debug, Serialize)]
 pub struct Step {
@@ -122,6 +129,9 @@ pub struct Step {
     /// etcd keys this step wrote (created, modified or deleted).
     pub writes: Vec<String>,
     pub narration: Narration,
+    /// Structured detail the UI renders as a table (the scheduler's verdicts and scores).
+    #[serde(skip)]
+    pub detail: Option<std::sync::Arc<Detail>>,
     /// The etcd keyspace after this step (its revision is the global revision).
     #[serde(skip)]
     pub etcd: Snapshot,

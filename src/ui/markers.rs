@@ -194,6 +194,7 @@ pub(crate) mod tests {
             payload: None,
             writes: Vec::new(),
             narration: Narration::default(),
+            detail: None,
             etcd: Default::default(),
         }
     }
