@@ -5,4 +5,5 @@ mod browser;
 mod cli;
 mod corpus;
 mod golden;
+mod kubelet;
 mod scenarios;
