@@ -519,7 +519,15 @@ impl ApiServer {
                 Ok(allocated) => obj = allocated,
                 Err(e) => {
                     let reason = e.reason.clone();
-                    self.fail(ctx, &client, &req, e.code, &reason, e.message(), "allocation");
+                    self.fail(
+                        ctx,
+                        &client,
+                        &req,
+                        e.code,
+                        &reason,
+                        e.message(),
+                        "allocation",
+                    );
                     return;
                 }
             }
@@ -836,7 +844,8 @@ impl ApiServer {
             });
         if !running {
             // pkg/kubelet/server: the kubelet cannot find a running container to exec in.
-            let message = format!("unable to upgrade connection: container not found (\"{container}\")");
+            let message =
+                format!("unable to upgrade connection: container not found (\"{container}\")");
             self.fail(ctx, from, &req, 400, "BadRequest", message, "storage");
             return;
         }
@@ -1250,10 +1259,16 @@ impl ApiServer {
                     || !super::controllers::services_selecting(ctx, &obj).is_empty();
                 let changed = match (&kind, &previous) {
                     (EventType::Modified, Some(prev)) => {
-                        ["/status/phase", "/status/podIP", "/metadata/deletionTimestamp", "/spec/nodeName"]
-                            .iter()
-                            .any(|p| prev.pointer(p) != obj.pointer(p))
-                            || super::controllers::is_ready(prev) != super::controllers::is_ready(&obj)
+                        [
+                            "/status/phase",
+                            "/status/podIP",
+                            "/metadata/deletionTimestamp",
+                            "/spec/nodeName",
+                        ]
+                        .iter()
+                        .any(|p| prev.pointer(p) != obj.pointer(p))
+                            || super::controllers::is_ready(prev)
+                                != super::controllers::is_ready(&obj)
                     }
                     _ => true,
                 };

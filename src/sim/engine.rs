@@ -387,7 +387,9 @@ pub enum Msg {
     /// its own.
     Tick(Tick),
     /// A client closes a watch (`kubectl rollout status` once the rollout is done).
-    CloseWatch { resource: &'static str },
+    CloseWatch {
+        resource: &'static str,
+    },
     /// A DNS query from a pod's resolver to CoreDNS, or CoreDNS's reply.
     Dns(super::controllers::coredns::Dns),
     /// `kubectl exec`: the kubelet's CRI `Exec` call to the runtime, or its result.

@@ -102,7 +102,9 @@ pub fn kubelet_exec_done(ctx: &mut Ctx<'_>, exec: Exec) {
 }
 
 fn objects<'a>(view: &'a crate::sim::etcd::Snapshot, prefix: &str) -> Vec<&'a Value> {
-    view.range(prefix).map(|(_, kv)| kv.value.as_ref()).collect()
+    view.range(prefix)
+        .map(|(_, kv)| kv.value.as_ref())
+        .collect()
 }
 
 /// The names busybox's nslookup asks, in order: a name without a dot under each search
@@ -147,8 +149,9 @@ impl CoreDns {
             .pointer("/spec/containers")
             .and_then(Value::as_array)
             .and_then(|cs| {
-                cs.iter()
-                    .find(|c| exec.container.is_empty() || object::str_at(c, "/name") == exec.container)
+                cs.iter().find(|c| {
+                    exec.container.is_empty() || object::str_at(c, "/name") == exec.container
+                })
             })
             .map(|c| object::str_at(c, "/image").to_string())
             .unwrap_or_default();

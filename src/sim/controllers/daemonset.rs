@@ -12,13 +12,14 @@
 
 use serde_json::{json, Value};
 
+use super::selectors;
 use super::{int, is_active, is_ready, owned, pod_from_template, ControllerManager, Key, OnOk};
 use crate::sim::api::admission::daemon_set_pod_tolerations;
 use crate::sim::engine::{resource_named, Ctx, Verb};
 use crate::sim::object;
-use super::selectors;
 
-const CONTROLLER: &str = "daemonset-controller";
+/// The ServiceAccount is `daemon-set-controller`; its events say `daemonset-controller`.
+const CONTROLLER: &str = "daemon-set-controller";
 
 /// The node a DaemonSet pod is pinned to (its matchFields affinity, or spec.nodeName).
 pub fn pinned_node(pod: &Value) -> String {
@@ -78,7 +79,8 @@ pub fn pod_for_node(ds: &Value, node: &str) -> Value {
         "/metadata/labels/pod-template-generation",
         json!(int(ds, "/metadata/generation", 1).to_string()),
     );
-    let term = json!({"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]});
+    let term =
+        json!({"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]});
     object::set_at(
         &mut pod,
         "/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution",

@@ -72,7 +72,12 @@ pub fn scaled(value: Option<&Value>, total: i64, round_up: bool, default: &str) 
 /// surge rounds up, unavailability down, and both zero means one may be unavailable.
 pub fn fenceposts(d: &Value, replicas: i64) -> (i64, i64) {
     let rolling = d.pointer("/spec/strategy/rollingUpdate");
-    let surge = scaled(rolling.and_then(|r| r.get("maxSurge")), replicas, true, "25%");
+    let surge = scaled(
+        rolling.and_then(|r| r.get("maxSurge")),
+        replicas,
+        true,
+        "25%",
+    );
     let unavailable = scaled(
         rolling.and_then(|r| r.get("maxUnavailable")),
         replicas,
@@ -120,9 +125,8 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
                 object::name(b),
             ))
     });
-    let is_new = |rs: &Value| {
-        object::str_at(rs, &format!("/metadata/labels/{POD_TEMPLATE_HASH}")) == hash
-    };
+    let is_new =
+        |rs: &Value| object::str_at(rs, &format!("/metadata/labels/{POD_TEMPLATE_HASH}")) == hash;
     let new_rs = all.iter().find(|rs| is_new(rs)).cloned();
     let old: Vec<Value> = all.iter().filter(|rs| !is_new(rs)).cloned().collect();
     let old_replicas: i64 = old.iter().map(spec_replicas).sum();
@@ -151,16 +155,24 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
         let revision = old
             .iter()
             .filter_map(|rs| {
-                object::str_at(rs, &format!("/metadata/annotations/{}", REVISION.replace('/', "~1")))
-                    .parse::<i64>()
-                    .ok()
+                object::str_at(
+                    rs,
+                    &format!("/metadata/annotations/{}", REVISION.replace('/', "~1")),
+                )
+                .parse::<i64>()
+                .ok()
             })
             .max()
             .unwrap_or(0)
             + 1;
         let rs_name = format!("{name}-{hash}");
         let mut rs_template = template.clone();
-        super::set_entry(&mut rs_template, "/metadata/labels", POD_TEMPLATE_HASH, json!(hash));
+        super::set_entry(
+            &mut rs_template,
+            "/metadata/labels",
+            POD_TEMPLATE_HASH,
+            json!(hash),
+        );
         let mut labels = rs_template
             .pointer("/metadata/labels")
             .cloned()
@@ -169,7 +181,12 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
             labels = json!({});
         }
         let mut selector = d.pointer("/spec/selector").cloned().unwrap_or(json!({}));
-        super::set_entry(&mut selector, "/matchLabels", POD_TEMPLATE_HASH, json!(hash));
+        super::set_entry(
+            &mut selector,
+            "/matchLabels",
+            POD_TEMPLATE_HASH,
+            json!(hash),
+        );
         let mut spec = json!({"replicas": count, "selector": selector, "template": rs_template});
         if let Some(m) = d.pointer("/spec/minReadySeconds") {
             spec["minReadySeconds"] = m.clone();
@@ -285,7 +302,11 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
 
 fn annotations_stale(rs: &Value, replicas: i64, surge: i64) -> bool {
     let a = |k: &str| {
-        object::str_at(rs, &format!("/metadata/annotations/{}", k.replace('/', "~1"))).to_string()
+        object::str_at(
+            rs,
+            &format!("/metadata/annotations/{}", k.replace('/', "~1")),
+        )
+        .to_string()
     };
     a(DESIRED_REPLICAS) != replicas.to_string() || a(MAX_REPLICAS) != (replicas + surge).to_string()
 }

@@ -12,11 +12,11 @@
 
 use serde_json::{json, Value};
 
+use super::selectors;
 use super::{is_ready, owned, service_selects, ControllerManager, Key, OnOk};
 use crate::sim::clock;
 use crate::sim::engine::{resource_named, Ctx, Verb};
 use crate::sim::object;
-use super::selectors;
 
 const CONTROLLER: &str = "endpointslice-controller";
 pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
@@ -123,8 +123,7 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
     let now = clock::rfc3339(ctx.now);
     match existing {
         Some(slice) => {
-            let same = slice.get("endpoints").cloned().unwrap_or(json!([]))
-                == json!(endpoints)
+            let same = slice.get("endpoints").cloned().unwrap_or(json!([])) == json!(endpoints)
                 && slice.get("ports").cloned().unwrap_or(json!([])) == json!(ports);
             if same {
                 return;
@@ -194,9 +193,15 @@ mod tests {
         let no_ip = json!({"metadata": {"name": "c"}, "status": {"phase": "Pending"}});
         let (endpoints, ports) = desired(&svc, &[&ready, &starting, &no_ip]);
         assert_eq!(endpoints.len(), 2);
-        assert_eq!(endpoints[0]["conditions"], json!({"ready": true, "serving": true, "terminating": false}));
+        assert_eq!(
+            endpoints[0]["conditions"],
+            json!({"ready": true, "serving": true, "terminating": false})
+        );
         assert_eq!(endpoints[1]["conditions"]["ready"], false);
         assert_eq!(endpoints[0]["targetRef"]["name"], "a");
-        assert_eq!(ports, vec![json!({"name": "", "port": 8080, "protocol": "TCP"})]);
+        assert_eq!(
+            ports,
+            vec![json!({"name": "", "port": 8080, "protocol": "TCP"})]
+        );
     }
 }

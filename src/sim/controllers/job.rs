@@ -101,7 +101,11 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
             "BackoffLimitExceeded",
             BACKOFF_LIMIT_MESSAGE,
         ));
-        conditions.push(condition("Failed", "BackoffLimitExceeded", BACKOFF_LIMIT_MESSAGE));
+        conditions.push(condition(
+            "Failed",
+            "BackoffLimitExceeded",
+            BACKOFF_LIMIT_MESSAGE,
+        ));
         cm.event(
             ctx,
             CONTROLLER,
@@ -116,9 +120,20 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
             "CompletionsReached",
             COMPLETIONS_MESSAGE,
         ));
-        conditions.push(condition("Complete", "CompletionsReached", COMPLETIONS_MESSAGE));
+        conditions.push(condition(
+            "Complete",
+            "CompletionsReached",
+            COMPLETIONS_MESSAGE,
+        ));
         status["completionTime"] = json!(now);
-        cm.event(ctx, CONTROLLER, &job, "Normal", "Completed", "Job completed");
+        cm.event(
+            ctx,
+            CONTROLLER,
+            &job,
+            "Normal",
+            "Completed",
+            "Job completed",
+        );
     } else {
         let want = (completions - succeeded).min(parallelism).max(0);
         let missing = want - active_count;

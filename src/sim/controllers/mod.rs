@@ -80,6 +80,15 @@ pub struct ControllerManager {
     ticks: BTreeSet<(u64, Key)>,
 }
 
+/// The `source.component` of a controller's events (the DaemonSet controller's
+/// ServiceAccount is spelt differently from its event source).
+fn event_component(controller: &str) -> &str {
+    match controller {
+        "daemon-set-controller" => "daemonset-controller",
+        other => other,
+    }
+}
+
 /// The ServiceAccount a controller acts as.
 pub fn identity(controller: &str) -> Identity {
     Identity {
@@ -132,7 +141,7 @@ impl ControllerManager {
                             type_,
                             reason,
                             message: &message,
-                            component: controller,
+                            component: event_component(controller),
                             host: "",
                             field_path: "",
                         };
@@ -236,7 +245,7 @@ impl ControllerManager {
             type_,
             reason,
             message,
-            component: controller,
+            component: event_component(controller),
             host: "",
             field_path: "",
         };
@@ -437,9 +446,9 @@ pub fn service_selects(svc: &Value, labels: Option<&serde_json::Map<String, Valu
         return false;
     };
     !sel.is_empty()
-        && sel.iter().all(|(k, v)| {
-            labels.and_then(|l| l.get(k)).and_then(Value::as_str) == v.as_str()
-        })
+        && sel
+            .iter()
+            .all(|(k, v)| labels.and_then(|l| l.get(k)).and_then(Value::as_str) == v.as_str())
 }
 
 /// The owner reference a controller puts on what it creates.
@@ -471,10 +480,8 @@ pub fn get(ctx: &Ctx<'_>, key: &str) -> Option<Value> {
 /// A pod counts for its controller while it is neither finished nor being deleted
 /// (controller.FilterActivePods).
 pub fn is_active(pod: &Value) -> bool {
-    !matches!(
-        object::str_at(pod, "/status/phase"),
-        "Succeeded" | "Failed"
-    ) && pod.pointer("/metadata/deletionTimestamp").is_none()
+    !matches!(object::str_at(pod, "/status/phase"), "Succeeded" | "Failed")
+        && pod.pointer("/metadata/deletionTimestamp").is_none()
 }
 
 /// The pod's Ready condition is True.
@@ -593,6 +600,9 @@ mod tests {
         assert!(service_selects(&svc, selectors::labels(&pod)));
         let other = json!({"metadata": {"labels": {"app": "db"}}});
         assert!(!service_selects(&svc, selectors::labels(&other)));
-        assert!(!service_selects(&json!({"spec": {}}), selectors::labels(&pod)));
+        assert!(!service_selects(
+            &json!({"spec": {}}),
+            selectors::labels(&pod)
+        ));
     }
 }

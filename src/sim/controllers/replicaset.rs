@@ -74,7 +74,10 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
                     })
                     .then_with(|| object::name(b).cmp(object::name(a)))
             });
-            for pod in victims.into_iter().take((active.len() - want).min(BURST_REPLICAS)) {
+            for pod in victims
+                .into_iter()
+                .take((active.len() - want).min(BURST_REPLICAS))
+            {
                 let pod_name = object::name(pod).to_string();
                 cm.request(
                     ctx,
