@@ -330,6 +330,24 @@ impl Cluster {
                                       {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}],
                             "sessionAffinity": "None"}}),
         );
+        // The `kubernetes` Service's EndpointSlice is written by the apiserver itself
+        // (reconcilers of the master endpoints): named `kubernetes`, without the
+        // managed-by label, listing the control plane's address and port 6443.
+        let apiserver_ip = (0..self.nodes.len())
+            .find(|i| self.nodes[*i].control_plane)
+            .or(if self.nodes.is_empty() { None } else { Some(0) })
+            .map(|i| self.internal_ip(i))
+            .unwrap_or_else(|| "172.18.0.2".to_string());
+        put(
+            &mut store,
+            "endpointslices",
+            json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                   "metadata": {"name": "kubernetes", "namespace": "default", "creationTimestamp": created,
+                                "labels": {"kubernetes.io/service-name": "kubernetes"}},
+                   "addressType": "IPv4",
+                   "endpoints": [{"addresses": [apiserver_ip], "conditions": {"ready": true}}],
+                   "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}),
+        );
         for (kind, obj) in default_rbac() {
             put(&mut store, kind, obj);
         }
