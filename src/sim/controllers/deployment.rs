@@ -537,8 +537,8 @@ mod tests {
 
     #[test]
     fn safe_encoding_maps_each_digit_into_the_alphabet() {
-        // '0' is byte 48: 48 % 27 = 21 → '5'; '9' is 57 % 27 = 3 → 'f'.
-        assert_eq!(safe_encode("09"), "5f");
+        // '0' is byte 48: 48 % 27 = 21 → '4'; '9' is 57 % 27 = 3 → 'f'.
+        assert_eq!(safe_encode("09"), "4f");
         let hash = pod_template_hash(&json!({"metadata": {"labels": {"app": "nginx"}}}));
         assert!((9..=10).contains(&hash.len()), "{hash}");
         assert!(hash.bytes().all(|b| K8S_ALPHABET.contains(&b)));
