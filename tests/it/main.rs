@@ -7,3 +7,4 @@ mod corpus;
 mod golden;
 mod kubelet;
 mod scenarios;
+mod workloads;
