@@ -515,30 +515,6 @@ impl ApiServer {
             let allocations = self
                 .allocations
                 .get_or_insert_with(super::allocator::Allocations::kubeadm);
-            // allocate_service writes `spec.ports/<i>/nodePort` with object::set_at, which
-            // cannot index arrays, so a dynamic NodePort would be taken but not written.
-            // Work around it: pick the dynamic ports here (the same allocateNext), give
-            // them back, and ask for them explicitly.
-            let wants_node_ports = matches!(
-                object::str_at(&obj, "/spec/type"),
-                "NodePort" | "LoadBalancer"
-            );
-            if wants_node_ports {
-                let mut picked = Vec::new();
-                if let Some(ports) = obj.pointer_mut("/spec/ports").and_then(Value::as_array_mut) {
-                    for p in ports.iter_mut() {
-                        if p.get("nodePort").and_then(Value::as_u64).unwrap_or(0) == 0 {
-                            if let Ok(np) = allocations.allocate_next_node_port(ctx.rng) {
-                                p["nodePort"] = json!(np);
-                                picked.push(np);
-                            }
-                        }
-                    }
-                }
-                for np in picked {
-                    allocations.release_node_port(np);
-                }
-            }
             match allocations.allocate_service(&obj, ctx.rng) {
                 Ok(allocated) => obj = allocated,
                 Err(e) => {

@@ -39,12 +39,8 @@ use super::events::Recorder;
 use super::kubectl::print::EventSpec;
 use super::object;
 
-/// The scheduler's label, node-affinity and toleration matchers, shared rather than
-/// copied: `scheduler::selectors` is private to the scheduler, so the controllers compile
-/// the same file as their own module (making it `pub` there would make this unnecessary).
-#[allow(clippy::duplicate_mod)]
-#[path = "../scheduler/selectors.rs"]
-pub mod selectors;
+/// The scheduler's label, node-affinity and toleration matchers, shared.
+use super::scheduler::selectors;
 use super::trace::Component;
 
 /// The work-queue key of an object: (kind, namespace, name).
