@@ -344,7 +344,9 @@ pub fn pod_ips_unique_per_node(t: &Trace) -> Result<(), String> {
         for (key, pod) in pods(&s.etcd) {
             let ip = object::str_at(pod, "/status/podIP");
             let phase = object::str_at(pod, "/status/phase");
-            if ip.is_empty() || matches!(phase, "Succeeded" | "Failed") {
+            let host_network =
+                pod.pointer("/spec/hostNetwork").and_then(Value::as_bool) == Some(true);
+            if ip.is_empty() || host_network || matches!(phase, "Succeeded" | "Failed") {
                 continue;
             }
             let node = object::str_at(pod, "/spec/nodeName").to_string();

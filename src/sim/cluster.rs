@@ -228,6 +228,7 @@ impl Cluster {
             "kind": "Node",
             "metadata": {
                 "name": n.name,
+                "uid": format!("00000000-0000-4000-8000-{:012x}", 0x10 + i),
                 "labels": labels,
                 "annotations": {
                     "kubeadm.alpha.kubernetes.io/cri-socket": "unix:///run/containerd/containerd.sock",
@@ -312,6 +313,7 @@ impl Cluster {
             "services",
             json!({"apiVersion": "v1", "kind": "Service",
                    "metadata": {"name": "kubernetes", "namespace": "default", "creationTimestamp": created,
+                                "uid": "00000000-0000-4000-8000-000000000001",
                                 "labels": {"component": "apiserver", "provider": "kubernetes"}},
                    "spec": {"clusterIP": "10.96.0.1", "clusterIPs": ["10.96.0.1"], "type": "ClusterIP",
                             "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
@@ -322,6 +324,7 @@ impl Cluster {
             "services",
             json!({"apiVersion": "v1", "kind": "Service",
                    "metadata": {"name": "kube-dns", "namespace": "kube-system", "creationTimestamp": created,
+                                "uid": "00000000-0000-4000-8000-000000000002",
                                 "labels": {"k8s-app": "kube-dns", "kubernetes.io/name": "CoreDNS"}},
                    "spec": {"clusterIP": "10.96.0.10", "clusterIPs": ["10.96.0.10"], "type": "ClusterIP",
                             "selector": {"k8s-app": "kube-dns"},
@@ -349,6 +352,9 @@ impl Cluster {
                    "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}),
         );
         for (kind, obj) in default_rbac() {
+            put(&mut store, kind, obj);
+        }
+        for (kind, obj) in super::system_pods::objects(self) {
             put(&mut store, kind, obj);
         }
         store

@@ -12,10 +12,12 @@ fn preset(id: &str) -> Outcome {
 }
 
 /// Every object of `plural` at the end of the run.
+/// The objects of a kind the run created (not the kube-system ones installed with the cluster).
 pub fn objects(o: &Outcome, plural: &str) -> Vec<Value> {
     o.trace
         .etcd_at(usize::MAX)
         .range(&format!("/registry/{plural}/"))
+        .filter(|(key, _)| o.trace.initial.get(key).is_none())
         .map(|(_, kv)| api_object(kv))
         .collect()
 }
