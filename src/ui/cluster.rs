@@ -79,10 +79,7 @@ pub fn pod_requests(pod: &Value) -> (i128, i128) {
 
 /// Pods in phase Succeeded or Failed hold no resources on their node.
 pub fn is_terminal(pod: &Value) -> bool {
-    matches!(
-        object::str_at(pod, "/status/phase"),
-        "Succeeded" | "Failed"
-    )
+    matches!(object::str_at(pod, "/status/phase"), "Succeeded" | "Failed")
 }
 
 /// What a node's pods request against what it can allocate.
@@ -594,7 +591,11 @@ pub fn ClusterView() -> impl IntoView {
         .map(|c| chip(c, "component small"))
         .collect_view();
         let [cpu, memory] = bars(&n.usage);
-        let role = if n.control_plane { "control plane" } else { "worker" };
+        let role = if n.control_plane {
+            "control plane"
+        } else {
+            "worker"
+        };
         let mut notes = Vec::new();
         if n.unschedulable {
             notes.push("cordoned".to_string());
@@ -606,12 +607,21 @@ pub fn ClusterView() -> impl IntoView {
         } else if n.taints.is_empty() {
             String::new()
         } else {
-            format!("{} taint{}", n.taints.len(), if n.taints.len() == 1 { "" } else { "s" })
+            format!(
+                "{} taint{}",
+                n.taints.len(),
+                if n.taints.len() == 1 { "" } else { "s" }
+            )
         };
         let pods = if n.pods.is_empty() {
             view! { <p class="no-pods">"no pods"</p> }.into_any()
         } else {
-            n.pods.iter().cloned().map(pod_chip).collect_view().into_any()
+            n.pods
+                .iter()
+                .cloned()
+                .map(pod_chip)
+                .collect_view()
+                .into_any()
         };
         view! {
             <article class="node" data-node=n.name.clone() aria-label=format!("node {}", n.name)>
@@ -671,9 +681,19 @@ pub fn ClusterView() -> impl IntoView {
         let agg = aggregated.get();
         world.with(|w| {
             if agg {
-                w.nodes.iter().cloned().map(node_cell).collect_view().into_any()
+                w.nodes
+                    .iter()
+                    .cloned()
+                    .map(node_cell)
+                    .collect_view()
+                    .into_any()
             } else {
-                w.nodes.iter().cloned().map(node_full).collect_view().into_any()
+                w.nodes
+                    .iter()
+                    .cloned()
+                    .map(node_full)
+                    .collect_view()
+                    .into_any()
             }
         })
     };
@@ -693,7 +713,8 @@ pub fn ClusterView() -> impl IntoView {
     };
     let meta = move || {
         world.with(|w| {
-            let pods: usize = w.nodes.iter().map(|n| n.pods.len()).sum::<usize>() + w.unscheduled.len();
+            let pods: usize =
+                w.nodes.iter().map(|n| n.pods.len()).sum::<usize>() + w.unscheduled.len();
             format!(
                 "{} node{} · {} pod{}",
                 w.nodes.len(),
@@ -902,7 +923,10 @@ mod tests {
         assert!(pod.ip.starts_with("10.244."), "{}", pod.ip);
         assert!(w.unscheduled.is_empty());
         // At the first step the pod does not exist yet.
-        assert!(world(t.etcd_at(0), 0).nodes.iter().all(|n| n.pods.is_empty()));
+        assert!(world(t.etcd_at(0), 0)
+            .nodes
+            .iter()
+            .all(|n| n.pods.is_empty()));
     }
 
     #[test]

@@ -332,7 +332,9 @@ pub fn build(base: &Cluster, form: &Form) -> Result<Cluster, Vec<Problem>> {
         if !valid_dns_subdomain(name) {
             problems.push(problem(
                 at("name"),
-                format!("{name:?} is not a valid node name (lowercase letters, digits, '-' and '.')"),
+                format!(
+                    "{name:?} is not a valid node name (lowercase letters, digits, '-' and '.')"
+                ),
             ));
         } else if !names.insert(name.to_string()) {
             problems.push(problem(
@@ -683,7 +685,7 @@ fn EditorDialog(open: RwSignal<bool>) -> impl IntoView {
                                 let err2 = err.clone();
                                 view! {
                                     <label class="tag-field">
-                                        <span>{label}</span>
+                                        <span class="tag-label">{label}</span>
                                         <input
                                             type="text"
                                             data-field=name
@@ -947,7 +949,10 @@ mod tests {
         );
         assert!(parse_labels("Bad Key=1").is_err());
         let taints = parse_taints("dedicated=gpu:NoSchedule, special:NoExecute").unwrap();
-        assert_eq!(format_taints(&taints), "dedicated=gpu:NoSchedule, special:NoExecute");
+        assert_eq!(
+            format_taints(&taints),
+            "dedicated=gpu:NoSchedule, special:NoExecute"
+        );
         assert!(parse_taints("nocolon").is_err());
         assert!(!valid_dns_subdomain("W1"));
         assert!(valid_dns_subdomain("worker-1.example"));
@@ -972,11 +977,18 @@ mod tests {
         let built = build(&c, &f).unwrap();
         let entry = built.images.entry("docker.io/library/nginx").unwrap();
         let old = c.images.entry("docker.io/library/nginx").unwrap();
-        assert_eq!(entry.tags[..old.tags.len()], old.tags[..], "untouched tags exact");
+        assert_eq!(
+            entry.tags[..old.tags.len()],
+            old.tags[..],
+            "untouched tags exact"
+        );
         let new = entry.tags.last().unwrap();
         assert_eq!((new.size_bytes, new.pull_ms), (10_000_000, 500));
         assert!(built.images.resolve("nginx:doesnotexist").unwrap().exists);
-        assert_eq!(entry.server, old.server, "fields the form does not show are kept");
+        assert_eq!(
+            entry.server, old.server,
+            "fields the form does not show are kept"
+        );
 
         // A short repository name is normalized; a tag in it is refused.
         let mut g = form_of(&c);
@@ -988,7 +1000,9 @@ mod tests {
         let built = build(&c, &g).unwrap();
         assert!(built.images.entry("docker.io/example/app").is_some());
         g.images.last_mut().unwrap().repository = "example/app:v1".into();
-        assert!(build(&c, &g).unwrap_err()[0].message.contains("without a tag"));
+        assert!(build(&c, &g).unwrap_err()[0]
+            .message
+            .contains("without a tag"));
         // Size must be a number.
         let mut h = form_of(&c);
         h.images[nginx].tags[0].size_mb = "big".into();

@@ -88,7 +88,9 @@ fn pod_named<'a>(etcd: &'a Snapshot, namespace: &str, name: &str) -> Option<&'a 
 /// Why no node fits, from the FitError message (`0/3 nodes are available: …`), the pod
 /// and the nodes as etcd holds them.
 fn scheduling_advice(message: &str, pod: Option<&Value>, etcd: &Snapshot) -> Advice {
-    let mut why = vec![format!("The scheduler found no node for the pod: {message}")];
+    let mut why = vec![format!(
+        "The scheduler found no node for the pod: {message}"
+    )];
     let mut fix = Vec::new();
     let nodes = world(etcd, 0).nodes;
     // The node with the most of a resource free, workers before the control plane.
@@ -249,7 +251,8 @@ fn image_advice(problem: &'static str, text: &str) -> Advice {
     };
     let fix = format!(
         "Correct the image name or tag in the manifest (for example nginx:1.27), or add imagePullSecrets \
-         for a private registry. To experiment, mark the tag as existing in the cluster editor's images table."
+         for a private registry. To experiment, add {image}'s tag to its repository in the cluster editor's \
+         images table, so the registry has it."
     );
     Advice { problem, why, fix }
 }
@@ -554,10 +557,10 @@ fn filter_table(decision: &Decision) -> impl IntoView {
                     <th scope="row">{f.node.clone()}{is_winner.then_some(" ★")}</th>
                     <td class="verdict">{verdict}</td>
                     <td class="plugins">
+                        <span class="pass">{passed_text}</span>
                         {failed.map(|(p, why)| view! {
                             <span class="fail" data-plugin=p title=scheduler::explain(p)>"✗ " <b>{p}</b> ": " {why}</span>
                         })}
-                        <span class="pass">{passed_text}</span>
                         <span class="skip">{skipped_text}</span>
                     </td>
                 </tr>
@@ -619,8 +622,8 @@ fn score_table(decision: &Decision) -> impl IntoView {
             view! {
                 <tr data-row=s.node.clone() class:winner=is_winner>
                     <th scope="row">{s.node.clone()}{is_winner.then_some(" ★")}</th>
-                    {cells}
                     <td class="total">{s.total}</td>
+                    {cells}
                 </tr>
             }
         })
@@ -636,7 +639,7 @@ fn score_table(decision: &Decision) -> impl IntoView {
         <div class="sched-scroll">
             <table class="sched" data-table="score">
                 <caption>"Score: normalized score (0–100) × weight, per plugin; the highest total wins"</caption>
-                <thead><tr><th scope="col">"node"</th>{heads}<th scope="col">"total"</th></tr></thead>
+                <thead><tr><th scope="col">"node"</th><th scope="col">"total"</th>{heads}</tr></thead>
                 <tbody>{rows}</tbody>
             </table>
             <p class="sched-note">{note}</p>
@@ -654,7 +657,8 @@ fn scheduling_view(label: &str, decision: &Decision) -> AnyView {
         Outcome::Gated { gates } => format!("Outcome: gated by {}.", gates.join(", ")),
         Outcome::Ignored { reason } => format!("Outcome: not scheduled here — {reason}"),
     };
-    let single = decision.scores.is_empty() && decision.filters.iter().filter(|f| f.feasible).count() == 1;
+    let single =
+        decision.scores.is_empty() && decision.filters.iter().filter(|f| f.feasible).count() == 1;
     let glossary = decision
         .filters
         .first()
@@ -706,9 +710,9 @@ pub fn Narration() -> impl IntoView {
         state.trace.with(|t| {
             t.steps.get(at).map(|s| {
                 let route = if s.from == s.to {
-                    s.from.to_string()
+                    String::new()
                 } else {
-                    format!("{} → {}", s.from, s.to)
+                    format!(" · {} → {}", s.from, s.to)
                 };
                 let scheduling = s.detail.as_ref().map(|d| {
                     let Detail::Scheduling(decision) = d.as_ref();
@@ -732,7 +736,7 @@ pub fn Narration() -> impl IntoView {
             </header>
             {move || match current() {
                 Some((actor, route, text, doc, scheduling, advice)) => view! {
-                    <p class="actor" title=route.clone()>{actor}<span class="route">{format!(" · {route}")}</span></p>
+                    <p class="actor">{actor}<span class="route">{route}</span></p>
                     <p class="text" aria-live="polite">{text}</p>
                     {(!doc.is_empty()).then(|| view! {
                         <a class="doc" href=doc target="_blank" rel="noopener noreferrer">"Kubernetes documentation"</a>
@@ -794,8 +798,9 @@ mod tests {
         assert!(a.why.contains("requests 4 CPUs"), "{}", a.why);
         assert!(a.why.contains("the most is 2 on w1"), "{}", a.why);
         assert!(
-            a.fix
-                .contains("Lower resources.requests.cpu to 2 or less, or add a node with at least 4 CPUs"),
+            a.fix.contains(
+                "Lower resources.requests.cpu to 2 or less, or add a node with at least 4 CPUs"
+            ),
             "{}",
             a.fix
         );
@@ -808,7 +813,11 @@ mod tests {
     fn a_node_selector_no_node_matches() {
         let a = first(&preset("node-selector"), "FailedScheduling");
         assert!(a.why.contains("disktype=ssd"), "{}", a.why);
-        assert!(a.fix.contains("kubectl label node w1 disktype=ssd"), "{}", a.fix);
+        assert!(
+            a.fix.contains("kubectl label node w1 disktype=ssd"),
+            "{}",
+            a.fix
+        );
     }
 
     #[test]
@@ -825,9 +834,17 @@ mod tests {
     fn crash_loops_and_exit_codes() {
         let t = preset("crashloop");
         let a = first(&t, "CrashLoopBackOff");
-        assert!(a.fix.contains("kubectl logs crasher --previous"), "{}", a.fix);
+        assert!(
+            a.fix.contains("kubectl logs crasher --previous"),
+            "{}",
+            a.fix
+        );
         let e = first(&t, "Error");
-        assert!(e.why.contains("code 1: the program reported an error"), "{}", e.why);
+        assert!(
+            e.why.contains("code 1: the program reported an error"),
+            "{}",
+            e.why
+        );
     }
 
     #[test]
@@ -841,13 +858,25 @@ mod tests {
         );
         let c = first(&preset("missing-configmap"), "CreateContainerConfigError");
         assert!(c.why.contains("ConfigMap special-config"), "{}", c.why);
-        assert!(c.fix.contains("kind: ConfigMap and name: special-config"), "{}", c.fix);
+        assert!(
+            c.fix.contains("kind: ConfigMap and name: special-config"),
+            "{}",
+            c.fix
+        );
         let f = first(&preset("rbac-forbidden"), "403 Forbidden");
         assert!(f.why.contains("jane"), "{}", f.why);
         let v = first(&preset("validation-error"), "422 Invalid");
-        assert!(v.why.contains("spec.containers[0].image: Required value"), "{}", v.why);
+        assert!(
+            v.why.contains("spec.containers[0].image: Required value"),
+            "{}",
+            v.why
+        );
         let u = first(&preset("unknown-field"), "400 BadRequest");
-        assert!(u.why.contains("spec.containers[0].imagePullPolcy"), "{}", u.why);
+        assert!(
+            u.why.contains("spec.containers[0].imagePullPolcy"),
+            "{}",
+            u.why
+        );
     }
 
     #[test]
@@ -867,6 +896,10 @@ mod tests {
     #[test]
     fn a_taint_alone() {
         let a = first(&preset("taint"), "FailedScheduling");
-        assert!(a.why.contains("node-role.kubernetes.io/control-plane"), "{}", a.why);
+        assert!(
+            a.why.contains("node-role.kubernetes.io/control-plane"),
+            "{}",
+            a.why
+        );
     }
 }

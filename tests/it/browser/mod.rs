@@ -342,13 +342,21 @@ async fn the_cluster_view_shows_kubectl_columns_bars_and_the_scheduler_table() {
         let score_rows = browser.count("[data-table=\"score\"] tbody tr").await?;
         let winners = browser.count("[data-table=\"score\"] tr.winner").await?;
         browser.screenshot("narration-score-1440.png").await?;
-        // A message between two components draws an arrow.
+        // Reserve…Bind is inside the scheduler (a pulse); the Binding request that follows
+        // travels to the apiserver and is drawn as an arrow.
+        browser.press("\u{e014}").await?;
+        let pulse = browser.count(".component.pulse[data-component=\"kube-scheduler\"]").await?;
         browser.press("\u{e014}").await?;
         let arrow = browser.count(".message-arrow .arrow-path").await?;
+        let ends = (
+            browser.attributes("[data-role=\"from\"]", "data-component").await?,
+            browser.attributes("[data-role=\"to\"]", "data-component").await?,
+        );
+        browser.screenshot("cluster-arrow-1440.png").await?;
         let errors = browser.console_errors().await?;
         Ok::<_, harness::Error>((
             status, ready, bars, cpu_label, overflow, pressed, found, rows, cp_row, route,
-            score_rows, winners, arrow, errors,
+            score_rows, winners, (pulse, arrow, ends), errors,
         ))
     }
     .await;
@@ -365,7 +373,7 @@ async fn the_cluster_view_shows_kubectl_columns_bars_and_the_scheduler_table() {
         route,
         score_rows,
         winners,
-        arrow,
+        (pulse, arrow, ends),
         errors,
     ) = browser.finish(outcome).await;
     assert_eq!(status, "Running");
@@ -380,7 +388,16 @@ async fn the_cluster_view_shows_kubectl_columns_bars_and_the_scheduler_table() {
     assert_eq!(route, ["kube-scheduler"]);
     assert_eq!(score_rows, 2, "the two workers are scored");
     assert_eq!(winners, 1);
+    assert_eq!(pulse, 1, "a message inside one component pulses it");
     assert_eq!(arrow, 1, "the current message is drawn as an arrow");
+    assert_eq!(
+        ends,
+        (
+            vec!["kube-scheduler".to_string()],
+            vec!["kube-apiserver".to_string()]
+        ),
+        "the arrow's ends are marked"
+    );
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 }
 
@@ -392,6 +409,7 @@ async fn an_unschedulable_pod_waits_in_its_lane_with_advice() {
         let manifest = include_str!("../../../src/sim/scenarios/unschedulable.yaml");
         browser.replace_text(EDITOR, manifest).await?;
         let found = step_until(&browser, ".advice", 60).await?;
+        browser.screenshot("advice-1280.png").await?;
         let problem = browser.attributes(".advice", "data-advice").await?;
         let advice = browser.text(".advice").await?;
         browser.click("button[aria-label=\"jump to end\"]").await?;
@@ -417,7 +435,9 @@ async fn the_cluster_editor_adds_a_node_validates_and_persists() {
     let browser = Browser::start(1280, 900).await;
     let outcome = async {
         browser.open("").await?;
-        browser.click("[data-testid=\"open-cluster-editor\"]").await?;
+        browser
+            .click("[data-testid=\"open-cluster-editor\"]")
+            .await?;
         let opened = browser.visible("[data-testid=\"cluster-editor\"]").await?;
         browser.click("[data-action=\"add-node\"]").await?;
         let name = "tr[data-editor-node=\"3\"] input[data-field=\"name\"]";
@@ -425,16 +445,24 @@ async fn the_cluster_editor_adds_a_node_validates_and_persists() {
         // A duplicate name is refused with a message at the field.
         browser.replace_text(name, "w1").await?;
         browser.click("[data-action=\"apply\"]").await?;
-        let error = browser.text("tr[data-editor-node=\"3\"] .field-error").await?;
+        let error = browser
+            .text("tr[data-editor-node=\"3\"] .field-error")
+            .await?;
         browser.screenshot("cluster-editor-1280.png").await?;
         browser.replace_text(name, "w3").await?;
         browser.click("[data-action=\"apply\"]").await?;
         let closed = !browser.exists("[data-testid=\"cluster-editor\"]").await?;
-        let nodes = browser.attributes("[data-testid=\"cluster-view\"] [data-node]", "data-node").await?;
+        let nodes = browser
+            .attributes("[data-testid=\"cluster-view\"] [data-node]", "data-node")
+            .await?;
         browser.reload().await?;
-        let after_reload = browser.attributes("[data-testid=\"cluster-view\"] [data-node]", "data-node").await?;
+        let after_reload = browser
+            .attributes("[data-testid=\"cluster-view\"] [data-node]", "data-node")
+            .await?;
         // More than 12 nodes: one compact cell per node.
-        browser.click("[data-testid=\"open-cluster-editor\"]").await?;
+        browser
+            .click("[data-testid=\"open-cluster-editor\"]")
+            .await?;
         for _ in 0..10 {
             browser.click("[data-action=\"add-node\"]").await?;
         }
@@ -443,7 +471,16 @@ async fn the_cluster_editor_adds_a_node_validates_and_persists() {
         let cells = browser.count(".nodes.aggregate .node-cell").await?;
         browser.screenshot("cluster-aggregate-1280.png").await?;
         let errors = browser.console_errors().await?;
-        Ok::<_, harness::Error>((opened, suggested, error, closed, nodes, after_reload, cells, errors))
+        Ok::<_, harness::Error>((
+            opened,
+            suggested,
+            error,
+            closed,
+            nodes,
+            after_reload,
+            cells,
+            errors,
+        ))
     }
     .await;
     let (opened, suggested, error, closed, nodes, after_reload, cells, errors) =
@@ -478,6 +515,9 @@ async fn cluster_and_narration_at_360_768_and_1440_px() {
         .await;
         let (overflow, errors) = browser.finish(outcome).await;
         assert_eq!(overflow, 0, "no horizontal page scroll at {width} px");
-        assert!(errors.is_empty(), "console errors at {width} px: {errors:#?}");
+        assert!(
+            errors.is_empty(),
+            "console errors at {width} px: {errors:#?}"
+        );
     }
 }
