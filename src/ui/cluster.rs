@@ -744,9 +744,14 @@ pub fn ClusterView() -> impl IntoView {
             return;
         }
         let (from, to) = (target_selector(&from, agg), target_selector(&to, agg));
+        // Effects run after the DOM shows the step: measure now, and once more on the
+        // next frame in case a late layout change (fonts, scrollbars) moved things.
+        geometry.set(body.get_untracked().and_then(|b| measure(&b, &from, &to)));
         request_animation_frame(move || {
             let g = body.get_untracked().and_then(|b| measure(&b, &from, &to));
-            geometry.set(g);
+            if geometry.get_untracked() != g {
+                geometry.set(g);
+            }
         });
     });
 

@@ -347,7 +347,15 @@ async fn the_cluster_view_shows_kubectl_columns_bars_and_the_scheduler_table() {
         browser.press("\u{e014}").await?;
         let pulse = browser.count(".component.pulse[data-component=\"kube-scheduler\"]").await?;
         browser.press("\u{e014}").await?;
-        let arrow = browser.count(".message-arrow .arrow-path").await?;
+        // The arrow is measured from the rendered elements: give it a few frames.
+        let mut arrow = 0;
+        for _ in 0..20 {
+            arrow = browser.count(".message-arrow .arrow-path").await?;
+            if arrow > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
         let ends = (
             browser.attributes("[data-role=\"from\"]", "data-component").await?,
             browser.attributes("[data-role=\"to\"]", "data-component").await?,
