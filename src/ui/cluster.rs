@@ -423,8 +423,13 @@ fn measure(body: &web_sys::HtmlElement, from: &str, to: &str) -> Option<Geometry
         (ra.0 + ra.2 / 2.0, ra.1 + ra.3 / 2.0),
         (rb.0 + rb.2 / 2.0, rb.1 + rb.3 / 2.0),
     );
-    let (x1, y1) = exit_point(ra, cb.0, cb.1);
-    let (x2, y2) = exit_point(rb, ca.0, ca.1);
+    // Neighbours on one row: from bottom edge to bottom edge, bending below the row, so
+    // the arrow never hides the labels between them.
+    let ((x1, y1), (x2, y2)) = if (ca.1 - cb.1).abs() < 4.0 {
+        ((ca.0, ra.1 + ra.3), (cb.0, rb.1 + rb.3))
+    } else {
+        (exit_point(ra, cb.0, cb.1), exit_point(rb, ca.0, ca.1))
+    };
     Some(Geometry {
         x1,
         y1,
@@ -439,6 +444,17 @@ fn measure(body: &web_sys::HtmlElement, from: &str, to: &str) -> Option<Geometry
 fn arrow_path(g: &Geometry) -> String {
     let (mx, my) = ((g.x1 + g.x2) / 2.0, (g.y1 + g.y2) / 2.0);
     let (dx, dy) = (g.x2 - g.x1, g.y2 - g.y1);
+    if dy.abs() < 4.0 {
+        return format!(
+            "M{:.1} {:.1} Q{:.1} {:.1} {:.1} {:.1}",
+            g.x1,
+            g.y1,
+            mx,
+            my + 30.0,
+            g.x2,
+            g.y2
+        );
+    }
     let len = (dx * dx + dy * dy).sqrt().max(1.0);
     let bend = (len * 0.18).min(40.0);
     let (cx, cy) = (mx - dy / len * bend, my + dx / len * bend);
