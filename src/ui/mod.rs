@@ -8,6 +8,7 @@
 //! - Every panel carries a stable `data-testid` the browser tests rely on.
 
 mod cluster;
+mod cluster_editor;
 mod editor;
 mod etcd;
 mod flow;
@@ -30,6 +31,7 @@ pub fn App() -> impl IntoView {
     provide_context(marks);
     let help = RwSignal::new(false);
     hooks::use_local_storage(state);
+    cluster_editor::use_cluster_storage(state);
     hooks::use_playback(state);
     hooks::use_shortcuts(state, help, marks);
 
@@ -41,6 +43,7 @@ pub fn App() -> impl IntoView {
                     <span class="brand-name">"podflow"</span>
                 </div>
                 <p class="tagline">"What really happens when you create a Kubernetes pod"</p>
+                <cluster_editor::ClusterEditor/>
                 <button
                     type="button"
                     class="help-button"

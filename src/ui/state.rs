@@ -55,6 +55,8 @@ pub struct AppState {
     pub trace: Memo<Shared<Trace>>,
     /// True while the editor text has errors and `trace` is the last good one.
     pub stale: Memo<bool>,
+    /// The pod a learner clicked in the cluster view, as `namespace/name`.
+    pub selected: RwSignal<Option<String>>,
 }
 
 impl AppState {
@@ -83,6 +85,7 @@ impl AppState {
             simulation,
             trace,
             stale,
+            selected: RwSignal::new(None),
         }
     }
 

@@ -291,3 +291,241 @@ async fn the_default_pod_reaches_running_at_the_end_of_the_trace() {
     assert_eq!(arrows.len(), steps, "one message row per step");
     assert!(errors.is_empty(), "{errors:?}");
 }
+
+// ---- ui3: cluster view, narration, cluster editor ----
+
+/// Moves the cursor with → from the first step until `css` exists (at most `limit`
+/// steps); returns whether it was found.
+async fn step_until(browser: &Browser, css: &str, limit: usize) -> Result<bool, harness::Error> {
+    browser.blur().await?;
+    browser.press("\u{e011}").await?; // Home
+    for _ in 0..limit {
+        if browser.exists(css).await? {
+            return Ok(true);
+        }
+        browser.press("\u{e014}").await?; // →
+    }
+    browser.exists(css).await
+}
+
+#[tokio::test]
+async fn the_cluster_view_shows_kubectl_columns_bars_and_the_scheduler_table() {
+    let browser = Browser::start(1440, 900).await;
+    let outcome = async {
+        browser.open("").await?;
+        browser.click("button[aria-label=\"jump to end\"]").await?;
+        let pod = "[data-pod=\"default/nginx\"]";
+        let status = browser.text(&format!("{pod} .pod-status")).await?;
+        let ready = browser.text(&format!("{pod} .pod-ready")).await?;
+        let bars = browser.attributes("[data-node=\"w1\"] [data-bar]", "data-bar").await?;
+        let cpu_label = browser.text("[data-node=\"w1\"] [data-bar=\"cpu\"]").await?;
+        // Every node of the default cluster fits the panel without scrolling.
+        let overflow = browser
+            .eval_u64("const e = document.querySelector('[data-testid=\"cluster-view\"]'); return e.scrollHeight - e.clientHeight;")
+            .await?;
+        browser.screenshot("cluster-end-1440.png").await?;
+        // Clicking a pod selects it.
+        browser.click(pod).await?;
+        let pressed = browser.attributes(pod, "aria-pressed").await?;
+        // The scheduler's Filter stage: a table with a row per node.
+        let found = step_until(&browser, ".scheduling[data-stage=\"Filter\"]", 60).await?;
+        let rows = browser
+            .attributes("[data-testid=\"narration\"] [data-table=\"filter\"] tbody tr", "data-row")
+            .await?;
+        let cp_row = browser
+            .text("[data-testid=\"narration\"] [data-table=\"filter\"] tr[data-row=\"cp\"]")
+            .await?;
+        let route = browser.attributes(".message-now", "data-from").await?;
+        browser.screenshot("narration-filter-1440.png").await?;
+        // The Score stage is the next step: totals and a winner.
+        browser.press("\u{e014}").await?;
+        let score_rows = browser.count("[data-table=\"score\"] tbody tr").await?;
+        let winners = browser.count("[data-table=\"score\"] tr.winner").await?;
+        browser.screenshot("narration-score-1440.png").await?;
+        // Reserve…Bind is inside the scheduler (a pulse); the Binding request that follows
+        // travels to the apiserver and is drawn as an arrow.
+        browser.press("\u{e014}").await?;
+        let pulse = browser.count(".component.pulse[data-component=\"kube-scheduler\"]").await?;
+        browser.press("\u{e014}").await?;
+        // The arrow is measured from the rendered elements: give it a few frames.
+        let mut arrow = 0;
+        for _ in 0..20 {
+            arrow = browser.count(".message-arrow .arrow-path").await?;
+            if arrow > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let ends = (
+            browser.attributes("[data-role=\"from\"]", "data-component").await?,
+            browser.attributes("[data-role=\"to\"]", "data-component").await?,
+        );
+        browser.screenshot("cluster-arrow-1440.png").await?;
+        let errors = browser.console_errors().await?;
+        Ok::<_, harness::Error>((
+            status, ready, bars, cpu_label, overflow, pressed, found, rows, cp_row, route,
+            score_rows, winners, (pulse, arrow, ends), errors,
+        ))
+    }
+    .await;
+    let (
+        status,
+        ready,
+        bars,
+        cpu_label,
+        overflow,
+        pressed,
+        found,
+        rows,
+        cp_row,
+        route,
+        score_rows,
+        winners,
+        (pulse, arrow, ends),
+        errors,
+    ) = browser.finish(outcome).await;
+    assert_eq!(status, "Running");
+    assert!(ready.contains("1/1"), "READY shown: {ready}");
+    assert_eq!(bars, ["cpu", "memory"]);
+    assert!(cpu_label.starts_with("CPU "), "{cpu_label}");
+    assert_eq!(overflow, 0, "the cluster panel does not scroll at 1440×900");
+    assert_eq!(pressed, ["true"], "the clicked pod is selected");
+    assert!(found, "a Filter step with its table");
+    assert_eq!(rows, ["cp", "w1", "w2"]);
+    assert!(cp_row.contains("TaintToleration"), "{cp_row}");
+    assert_eq!(route, ["kube-scheduler"]);
+    assert_eq!(score_rows, 2, "the two workers are scored");
+    assert_eq!(winners, 1);
+    assert_eq!(pulse, 1, "a message inside one component pulses it");
+    assert_eq!(arrow, 1, "the current message is drawn as an arrow");
+    assert_eq!(
+        ends,
+        (
+            vec!["kube-scheduler".to_string()],
+            vec!["kube-apiserver".to_string()]
+        ),
+        "the arrow's ends are marked"
+    );
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
+#[tokio::test]
+async fn an_unschedulable_pod_waits_in_its_lane_with_advice() {
+    let browser = Browser::start(1280, 900).await;
+    let outcome = async {
+        browser.open("").await?;
+        let manifest = include_str!("../../../src/sim/scenarios/unschedulable.yaml");
+        browser.replace_text(EDITOR, manifest).await?;
+        let found = step_until(&browser, ".advice", 60).await?;
+        browser.screenshot("advice-1280.png").await?;
+        let problem = browser.attributes(".advice", "data-advice").await?;
+        let advice = browser.text(".advice").await?;
+        browser.click("button[aria-label=\"jump to end\"]").await?;
+        let lane = browser
+            .text(".unscheduled [data-pod=\"default/big\"] .pod-status")
+            .await?;
+        browser.screenshot("unschedulable-1280.png").await?;
+        let errors = browser.console_errors().await?;
+        Ok::<_, harness::Error>((found, problem, advice, lane, errors))
+    }
+    .await;
+    let (found, problem, advice, lane, errors) = browser.finish(outcome).await;
+    assert!(found, "an advice box on the way");
+    assert_eq!(problem, ["FailedScheduling"]);
+    assert!(advice.contains("Why and how to fix it"), "{advice}");
+    assert!(advice.contains("requests 4 CPUs"), "{advice}");
+    assert_eq!(lane, "Pending");
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
+#[tokio::test]
+async fn the_cluster_editor_adds_a_node_validates_and_persists() {
+    let browser = Browser::start(1280, 900).await;
+    let outcome = async {
+        browser.open("").await?;
+        browser
+            .click("[data-testid=\"open-cluster-editor\"]")
+            .await?;
+        let opened = browser.visible("[data-testid=\"cluster-editor\"]").await?;
+        browser.click("[data-action=\"add-node\"]").await?;
+        let name = "tr[data-editor-node=\"3\"] input[data-field=\"name\"]";
+        let suggested = browser.text_value(name).await?;
+        // A duplicate name is refused with a message at the field.
+        browser.replace_text(name, "w1").await?;
+        browser.click("[data-action=\"apply\"]").await?;
+        let error = browser
+            .text("tr[data-editor-node=\"3\"] .field-error")
+            .await?;
+        browser.screenshot("cluster-editor-1280.png").await?;
+        browser.replace_text(name, "w3").await?;
+        browser.click("[data-action=\"apply\"]").await?;
+        let closed = !browser.exists("[data-testid=\"cluster-editor\"]").await?;
+        let nodes = browser
+            .attributes("[data-testid=\"cluster-view\"] [data-node]", "data-node")
+            .await?;
+        browser.reload().await?;
+        let after_reload = browser
+            .attributes("[data-testid=\"cluster-view\"] [data-node]", "data-node")
+            .await?;
+        // More than 12 nodes: one compact cell per node.
+        browser
+            .click("[data-testid=\"open-cluster-editor\"]")
+            .await?;
+        for _ in 0..10 {
+            browser.click("[data-action=\"add-node\"]").await?;
+        }
+        browser.click("[data-action=\"apply\"]").await?;
+        browser.click("button[aria-label=\"jump to end\"]").await?;
+        let cells = browser.count(".nodes.aggregate .node-cell").await?;
+        browser.screenshot("cluster-aggregate-1280.png").await?;
+        let errors = browser.console_errors().await?;
+        Ok::<_, harness::Error>((
+            opened,
+            suggested,
+            error,
+            closed,
+            nodes,
+            after_reload,
+            cells,
+            errors,
+        ))
+    }
+    .await;
+    let (opened, suggested, error, closed, nodes, after_reload, cells, errors) =
+        browser.finish(outcome).await;
+    assert!(opened);
+    assert_eq!(suggested, "w3");
+    assert_eq!(error, "node name \"w1\" appears twice");
+    assert!(closed, "a valid form applies and closes");
+    assert_eq!(nodes, ["cp", "w1", "w2", "w3"]);
+    assert_eq!(after_reload, nodes, "the cluster is kept in local storage");
+    assert_eq!(cells, 14);
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
+#[tokio::test]
+async fn cluster_and_narration_at_360_768_and_1440_px() {
+    for (width, height) in [(360, 800), (768, 1024), (1440, 900)] {
+        let browser = Browser::start(width, height).await;
+        let outcome = async {
+            browser.open("").await?;
+            step_until(&browser, ".scheduling[data-stage=\"Filter\"]", 60).await?;
+            browser.press("\u{e014}\u{e014}").await?;
+            let overflow = browser
+                .eval_u64("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+                .await?;
+            browser.screenshot(&format!("cluster-narration-{width}.png")).await?;
+            browser.click("[data-testid=\"open-cluster-editor\"]").await?;
+            browser.screenshot(&format!("cluster-editor-{width}.png")).await?;
+            let errors = browser.console_errors().await?;
+            Ok::<_, harness::Error>((overflow, errors))
+        }
+        .await;
+        let (overflow, errors) = browser.finish(outcome).await;
+        assert_eq!(overflow, 0, "no horizontal page scroll at {width} px");
+        assert!(
+            errors.is_empty(),
+            "console errors at {width} px: {errors:#?}"
+        );
+    }
+}

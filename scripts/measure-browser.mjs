@@ -1,0 +1,192 @@
+// Browser budget: serves dist/ and measures podflow in headless Chromium (playwright-core).
+//
+//   node scripts/measure-browser.mjs <dist-dir> <playwright-core-dir>
+//
+// For the default manifest and for a generated 50-document manifest it measures:
+// - first render: from navigation start until the timeline shows a simulated trace;
+// - edit latency: from an input event in the editor (the first pod renamed) until the
+//   DOM shows the new name (a MutationObserver), and until the next animation frame,
+//   p50/p95 over 30 edits;
+// and the transferred size of the wasm, JS and CSS (raw, gzip -6, brotli -11).
+// A benchmark, not a test: it asserts nothing about time.
+
+import { createServer } from "node:http";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join, extname } from "node:path";
+import { createRequire } from "node:module";
+import { gzipSync, brotliCompressSync, constants as zc } from "node:zlib";
+import { cpus, totalmem } from "node:os";
+
+const [dist, pwDir] = process.argv.slice(2);
+if (!dist || !pwDir) {
+  console.error("usage: node measure-browser.mjs <dist-dir> <playwright-core-dir>");
+  process.exit(2);
+}
+const { chromium } = createRequire(join(pwDir, "package.json"))("playwright-core");
+
+const EDITS = 30;
+const SUB = "/podflow/";
+const MIME = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".wasm": "application/wasm",
+  ".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".json": "application/json" };
+
+function serve(dir) {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(req.url.split(/[?#]/)[0]);
+    if (!path.startsWith(SUB) || path.includes("..")) { res.writeHead(404); return res.end(); }
+    const rel = path.slice(SUB.length) || "index.html";
+    try {
+      const body = readFileSync(join(dir, rel));
+      res.writeHead(200, { "Content-Type": MIME[extname(rel)] || "application/octet-stream" });
+      res.end(body);
+    } catch { res.writeHead(404); res.end(); }
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
+}
+
+function sizes(dir) {
+  const rows = [];
+  for (const name of readdirSync(dir)) {
+    const ext = extname(name);
+    if (![".wasm", ".js", ".css"].includes(ext) || !statSync(join(dir, name)).isFile()) continue;
+    const data = readFileSync(join(dir, name));
+    rows.push({
+      kind: ext.slice(1), raw: data.length,
+      gzip: gzipSync(data, { level: 6 }).length,
+      brotli: brotliCompressSync(data, { params: { [zc.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    });
+  }
+  rows.sort((a, b) => a.kind.localeCompare(b.kind));
+  const total = rows.reduce((t, r) => ({ kind: "total", raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }),
+    { raw: 0, gzip: 0, brotli: 0 });
+  return [...rows, total];
+}
+
+function fiftyPods() {
+  const docs = [];
+  for (let i = 1; i <= 50; i++) {
+    docs.push(`apiVersion: v1
+kind: Pod
+metadata:
+  name: pod-${i}
+  labels:
+    app: bench
+spec:
+  containers:
+  - name: web
+    image: nginx:1.27
+    resources:
+      requests:
+        cpu: 10m
+        memory: 16Mi
+`);
+  }
+  return docs.join("---\n");
+}
+
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+
+// Runs in the page before the app: records when the timeline first shows a trace.
+const FIRST_RENDER = () => {
+  window.__firstRender = null;
+  const check = () => {
+    const pos = document.querySelector(".timeline .position");
+    if (!window.__firstRender && pos && / of [1-9]/.test(pos.textContent)) {
+      window.__firstRender = performance.now();
+      window.__firstRenderText = pos.textContent;
+      return true;
+    }
+    return false;
+  };
+  new MutationObserver((_, obs) => { if (check()) obs.disconnect(); })
+    .observe(document, { childList: true, subtree: true, characterData: true });
+};
+
+// Runs in the page: renames the first pod `EDITS` times and times each update.
+async function editLoop(edits) {
+  const ta = document.querySelector('[data-testid="manifest-editor"] textarea');
+  const dom = [], frame = [];
+  const original = ta.value;
+  for (let i = 1; i <= edits; i++) {
+    const name = `edit-${i}-x`;
+    const text = original.replace(/^  name: .*$/m, `  name: ${name}`);
+    const seen = new Promise((resolve) => {
+      const obs = new MutationObserver(() => {
+        // A row of the message flow names the pod (GET …/pods/<name>).
+        if (document.querySelector('[data-testid="message-flow"]')?.textContent.includes(name)) {
+          obs.disconnect();
+          resolve(performance.now());
+        }
+      });
+      obs.observe(document.body, { childList: true, subtree: true, characterData: true });
+    });
+    const t0 = performance.now();
+    ta.value = text;
+    ta.dispatchEvent(new Event("input", { bubbles: true }));
+    const t1 = await Promise.race([seen, new Promise((r) => setTimeout(() => r(NaN), 20000))]);
+    const t2 = await new Promise((r) => requestAnimationFrame(() => r(performance.now())));
+    dom.push(t1 - t0);
+    frame.push(t2 - t0);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const steps = document.querySelector(".timeline .position")?.textContent ?? "";
+  return { dom, frame, steps };
+}
+
+const server = await serve(dist);
+const url = `http://127.0.0.1:${server.address().port}${SUB}`;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+});
+
+const results = [];
+for (const [label, manifest] of [["default (1 pod)", null], ["50 documents", fiftyPods()]]) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  if (manifest) {
+    await context.addInitScript((m) => { if (!sessionStorage.getItem("seeded")) { localStorage.setItem("podflow.manifest", m); sessionStorage.setItem("seeded", "1"); } }, manifest);
+  }
+  await context.addInitScript(FIRST_RENDER);
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const loads = [];
+  for (let run = 0; run < 5; run++) {
+    await page.goto(url, { waitUntil: "load" });
+    await page.waitForFunction(() => window.__firstRender !== null, null, { timeout: 60000 });
+    loads.push(await page.evaluate(() => window.__firstRender));
+    if (process.env.DEBUG) console.error(label, await page.evaluate(() => window.__firstRenderText));
+  }
+  const { dom, frame, steps } = await page.evaluate(editLoop, EDITS);
+  results.push({ label, loads, dom, frame, steps, errors });
+  await context.close();
+}
+const version = browser.version();
+await browser.close();
+server.close();
+
+const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : "timeout");
+const cpu = cpus();
+console.log(`machine: ${cpu.length} × ${cpu[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM; Chromium ${version} headless, 1440×900`);
+console.log("");
+console.log("| manifest | trace | first render (ms, median of 5 loads) | edit → DOM p50 / p95 (ms) | edit → next frame p50 / p95 (ms) |");
+console.log("|---|---|---|---|---|");
+for (const r of results) {
+  console.log(`| ${r.label} | ${r.steps.replace(/^step \d+ of /, "") } steps | ${f(pct(r.loads, 50))} | ${f(pct(r.dom, 50))} / ${f(pct(r.dom, 95))} | ${f(pct(r.frame, 50))} / ${f(pct(r.frame, 95))} |`);
+}
+console.log("");
+console.log("| file | raw (KiB) | gzip -6 (KiB) | brotli -11 (KiB) |");
+console.log("|---|---|---|---|");
+for (const s of sizes(dist)) {
+  const k = (n) => (n / 1024).toFixed(1);
+  console.log(`| ${s.kind} | ${k(s.raw)} | ${k(s.gzip)} | ${k(s.brotli)} |`);
+}
+const errs = results.flatMap((r) => r.errors);
+if (errs.length) {
+  console.log("");
+  console.log(`console errors (${errs.length}):`);
+  for (const e of errs.slice(0, 10)) console.log(`  ${e}`);
+}
