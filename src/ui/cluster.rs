@@ -265,6 +265,14 @@ pub struct NodeCard {
     pub taints: Vec<String>,
     pub usage: Usage,
     pub pods: Vec<PodChip>,
+    /// kube-system pods the cluster was installed with (static pods, kube-proxy,
+    /// CoreDNS): counted, not drawn, so the learner's pods stay in view.
+    pub installed: usize,
+}
+
+/// Pods that were running before the simulation started: the installed kube-system pods.
+fn preinstalled(pod: &Value) -> bool {
+    object::str_at(pod, "/metadata/creationTimestamp") == crate::sim::cluster::INSTALLED_AT
 }
 
 impl NodeCard {
@@ -337,7 +345,12 @@ pub fn world(etcd: &Snapshot, now_ms: u64) -> World {
                     .map(taint_text)
                     .collect(),
                 usage: node_usage(node, pods),
-                pods: pods.iter().map(|p| PodChip::new(p, now_ms)).collect(),
+                pods: pods
+                    .iter()
+                    .filter(|p| !preinstalled(p))
+                    .map(|p| PodChip::new(p, now_ms))
+                    .collect(),
+                installed: pods.iter().filter(|p| preinstalled(p)).count(),
             }
         })
         .collect();
@@ -629,6 +642,14 @@ pub fn ClusterView() -> impl IntoView {
                 if n.taints.len() == 1 { "" } else { "s" }
             )
         };
+        let installed = (n.installed > 0).then(|| {
+            let text = format!(
+                "+ {} kube-system pod{}",
+                n.installed,
+                if n.installed == 1 { "" } else { "s" }
+            );
+            view! { <p class="installed-pods" title="running since the cluster was installed: static control-plane pods, kube-proxy, CoreDNS">{text}</p> }
+        });
         let pods = if n.pods.is_empty() {
             view! { <p class="no-pods">"no pods"</p> }.into_any()
         } else {
@@ -650,6 +671,7 @@ pub fn ClusterView() -> impl IntoView {
                 {bar_view(memory)}
                 <div class="node-components">{components}</div>
                 <div class="pods">{pods}</div>
+                {installed}
             </article>
         }
     };
@@ -943,11 +965,16 @@ mod tests {
         );
         assert!(pod.ip.starts_with("10.244."), "{}", pod.ip);
         assert!(w.unscheduled.is_empty());
-        // At the first step the pod does not exist yet.
-        assert!(world(t.etcd_at(0), 0)
-            .nodes
-            .iter()
-            .all(|n| n.pods.is_empty()));
+        // At the first step the pod does not exist yet; the installed kube-system pods
+        // are counted on their nodes, not drawn.
+        let start = world(t.etcd_at(0), 0);
+        assert!(start.nodes.iter().all(|n| n.pods.is_empty()));
+        let installed: Vec<usize> = start.nodes.iter().map(|n| n.installed).collect();
+        assert_eq!(
+            installed,
+            [7, 1, 1],
+            "cp: 4 static pods, kube-proxy, 2 CoreDNS"
+        );
     }
 
     #[test]
@@ -969,6 +996,7 @@ mod tests {
             taints: vec![],
             usage: Usage::default(),
             pods: vec![chip("Pending"), chip("Running"), chip("Running")],
+            installed: 0,
         };
         assert_eq!(
             n.phase_counts(),

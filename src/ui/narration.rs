@@ -725,6 +725,7 @@ pub fn Narration() -> impl IntoView {
                     s.narration.doc,
                     scheduling,
                     advice(s),
+                    s.payload.clone().map(|p| (s.label.clone(), p)),
                 )
             })
         })
@@ -735,7 +736,7 @@ pub fn Narration() -> impl IntoView {
                 <h2 id="narration-title">"What is happening"</h2>
             </header>
             {move || match current() {
-                Some((actor, route, text, doc, scheduling, advice)) => view! {
+                Some((actor, route, text, doc, scheduling, advice, payload)) => view! {
                     <p class="actor">{actor}<span class="route">{route}</span></p>
                     <p class="text" aria-live="polite">{text}</p>
                     {(!doc.is_empty()).then(|| view! {
@@ -749,6 +750,15 @@ pub fn Narration() -> impl IntoView {
                         </aside>
                     })}
                     {scheduling}
+                    {payload.map(|(label, body)| view! {
+                        // What the message carries on the wire: request headers and body,
+                        // an AdmissionReview, a CNI result, kube-proxy's iptables rules.
+                        // Rendered as text, never as HTML.
+                        <details class="payload" data-testid="payload">
+                            <summary>"The message: "<code>{label}</code></summary>
+                            <pre>{body}</pre>
+                        </details>
+                    })}
                 }
                 .into_any(),
                 None => view! { <p class="text">{INTRO}</p> }.into_any(),

@@ -273,12 +273,14 @@ async fn the_default_pod_reaches_running_at_the_end_of_the_trace() {
             .attributes(".messages [data-step]", "data-step")
             .await?;
         let position = browser.text(".timeline .position").await?;
+        let payload = browser.exists("[data-testid=\"payload\"] pre").await?;
         browser.screenshot("nginx-running-1440.png").await?;
         let errors = browser.console_errors().await?;
-        Ok::<_, harness::Error>((phase, ip, key, arrows, position, errors))
+        Ok::<_, harness::Error>((phase, ip, key, arrows, position, payload, errors))
     }
     .await;
-    let (phase, ip, key, arrows, position, errors) = browser.finish(outcome).await;
+    let (phase, ip, key, arrows, position, payload, errors) = browser.finish(outcome).await;
+    assert!(payload, "the narration shows the current message's body");
     assert_eq!(phase, ["Running"]);
     assert!(ip.starts_with("10.244."), "pod IP shown: {ip}");
     assert!(key, "the pod's etcd key is listed");
