@@ -8,11 +8,15 @@
 //! - Every panel carries a stable `data-testid` the browser tests rely on.
 
 mod cluster;
+mod console;
+mod describe;
 mod editor;
 mod etcd;
 mod flow;
+mod gallery;
 mod highlight;
 mod hooks;
+mod keyspace;
 mod markers;
 mod narration;
 mod state;
@@ -41,6 +45,7 @@ pub fn App() -> impl IntoView {
                     <span class="brand-name">"podflow"</span>
                 </div>
                 <p class="tagline">"What really happens when you create a Kubernetes pod"</p>
+                <gallery::Gallery/>
                 <button
                     type="button"
                     class="help-button"
@@ -53,10 +58,10 @@ pub fn App() -> impl IntoView {
                 </button>
             </header>
             <main class="workspace">
-                <editor::ManifestEditor/>
+                <console::EditorStack/>
                 <cluster::ClusterView/>
                 <flow::MessageFlow/>
-                <etcd::EtcdKeyspace/>
+                <describe::Inspector/>
                 <narration::Narration/>
             </main>
             <timeline::Timeline/>
