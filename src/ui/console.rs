@@ -50,6 +50,41 @@ pub fn classify(line: &str, files: &BTreeMap<String, String>) -> Result<Kind, St
     })
 }
 
+/// Where the apply line and the added commands are kept between visits (the manifest
+/// itself is kept by [`super::hooks::use_local_storage`]).
+const SCRIPT_KEY: &str = "podflow.script";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The saved script, if it is one: `[apply line, [[ms, command], ...]]`.
+fn parse_saved(text: &str) -> Option<(String, Vec<(u64, String)>)> {
+    let (apply, commands): (String, Vec<(u64, String)>) = serde_json::from_str(text).ok()?;
+    apply
+        .starts_with(&super::state::default_apply())
+        .then_some((apply, commands))
+}
+
+/// Restores the script of an earlier visit and saves every change, so a reload shows
+/// the same simulation.
+pub fn use_script_storage(state: AppState) {
+    if let Some((apply, commands)) = storage()
+        .and_then(|s| s.get_item(SCRIPT_KEY).ok().flatten())
+        .and_then(|t| parse_saved(&t))
+    {
+        state.apply.set(apply);
+        state.commands.set(commands);
+    }
+    Effect::new(move |_| {
+        let saved =
+            serde_json::to_string(&(state.apply.get(), state.commands.get())).unwrap_or_default();
+        if let Some(s) = storage() {
+            let _ = s.set_item(SCRIPT_KEY, &saved);
+        }
+    });
+}
+
 /// One command of the script with its output.
 #[derive(Clone, Debug, PartialEq)]
 struct ScriptEntry {
@@ -443,6 +478,24 @@ mod tests {
             classify("kubectl apply -f other.yaml", &f),
             Err("error: the path \"other.yaml\" does not exist".into())
         );
+    }
+
+    #[test]
+    fn a_saved_script_reads_back() {
+        let saved = serde_json::to_string(&(
+            "kubectl apply -f pod.yaml --as=jane",
+            vec![(10_000u64, "kubectl delete pod nginx")],
+        ))
+        .unwrap();
+        assert_eq!(
+            parse_saved(&saved),
+            Some((
+                "kubectl apply -f pod.yaml --as=jane".to_string(),
+                vec![(10_000, "kubectl delete pod nginx".to_string())]
+            ))
+        );
+        assert_eq!(parse_saved("[\"rm -rf /\", []]"), None);
+        assert_eq!(parse_saved("garbage"), None);
     }
 
     #[test]

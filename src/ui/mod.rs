@@ -34,6 +34,7 @@ pub fn App() -> impl IntoView {
     provide_context(marks);
     let help = RwSignal::new(false);
     hooks::use_local_storage(state);
+    console::use_script_storage(state);
     hooks::use_playback(state);
     hooks::use_shortcuts(state, help, marks);
 

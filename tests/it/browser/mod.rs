@@ -407,6 +407,12 @@ async fn the_console_reads_at_the_cursor_and_adds_commands_to_the_scenario() {
         browser.screenshot("console-1440.png").await?;
         browser.click("button[aria-label=\"jump to end\"]").await?;
         let pod_left = browser.exists("[data-pod=\"default/nginx\"]").await?;
+        // The added command survives a reload.
+        browser.reload().await?;
+        show_console(&browser).await?;
+        let kept = browser
+            .text(".transcript .entry.script:nth-child(2)")
+            .await?;
         let errors = browser.console_errors().await?;
         Ok::<_, harness::Error>((
             before,
@@ -418,6 +424,7 @@ async fn the_console_reads_at_the_cursor_and_adds_commands_to_the_scenario() {
             after_delete,
             deleted,
             pod_left,
+            kept,
             errors,
         ))
     }
@@ -432,6 +439,7 @@ async fn the_console_reads_at_the_cursor_and_adds_commands_to_the_scenario() {
         after_delete,
         deleted,
         pod_left,
+        kept,
         errors,
     ) = browser.finish(outcome).await;
     assert!(applied.contains("kubectl apply -f pod.yaml"), "{applied}");
@@ -455,6 +463,10 @@ async fn the_console_reads_at_the_cursor_and_adds_commands_to_the_scenario() {
     );
     assert!(deleted.contains("pod \"nginx\" deleted"), "{deleted}");
     assert!(!pod_left, "the pod is gone at the end");
+    assert!(
+        kept.contains("kubectl delete pod nginx"),
+        "kept after a reload: {kept}"
+    );
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 }
 
