@@ -181,7 +181,7 @@ pub fn EtcdKeyspace() -> impl IntoView {
             let label = group.clone();
             view! {
                 <tr class="group" data-group=group.clone()>
-                    <th scope="rowgroup" colspan="4">
+                    <th colspan="4">
                         <button
                             type="button"
                             class="group-toggle"
