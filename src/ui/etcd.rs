@@ -20,6 +20,11 @@ use crate::sim::trace::format_ms;
 /// Groups open before the learner opens or closes any.
 const OPEN_BY_DEFAULT: &[&str] = &["pods"];
 
+/// A group with at most this many keys opens by itself once a step has written to it, and
+/// stays open, so nothing opens and closes while playing; a larger one (events, in a
+/// long run) stays closed and says in its header that a key in it was written.
+const SMALL_GROUP: usize = 12;
+
 #[derive(Clone, Debug, PartialEq)]
 struct Row {
     create_revision: u64,
@@ -57,10 +62,24 @@ struct Model {
 pub fn EtcdKeyspace() -> impl IntoView {
     let state = expect_context::<AppState>();
     let selected: RwSignal<Option<String>> = RwSignal::new(None);
-    // group → (open, the step at which the learner said so)
-    let overrides: RwSignal<BTreeMap<String, (bool, usize)>> = RwSignal::new(BTreeMap::new());
+    // group → open or closed, as the learner last said
+    let overrides: RwSignal<BTreeMap<String, bool>> = RwSignal::new(BTreeMap::new());
     let scroller: NodeRef<Div> = NodeRef::new();
 
+    // group → the first step that writes a key in it
+    let first_write = Memo::new(move |_| {
+        state.trace.with(|t| {
+            let mut first: BTreeMap<String, usize> = BTreeMap::new();
+            for (i, s) in t.steps.iter().enumerate() {
+                for key in &s.writes {
+                    first
+                        .entry(keyspace::group_of(key).to_string())
+                        .or_insert(i);
+                }
+            }
+            first
+        })
+    });
     let model = Memo::new(move |_| {
         let at = state.position();
         let chosen = selected.get();
@@ -79,16 +98,15 @@ pub fn EtcdKeyspace() -> impl IntoView {
                     .iter()
                     .filter(|k| writes.iter().any(|w| w == *k))
                     .count();
-                let auto = written > 0
-                    || OPEN_BY_DEFAULT.contains(&group)
+                let written_yet =
+                    first_write.with(|f| f.get(group).is_some_and(|&first| first <= at));
+                let auto = OPEN_BY_DEFAULT.contains(&group)
+                    || (written_yet && keys.len() <= SMALL_GROUP)
                     || chosen
                         .as_deref()
                         .is_some_and(|c| keyspace::group_of(c) == group);
-                let open = match overrides.get(group) {
-                    // A write in a closed group opens it again, once the cursor moves on.
-                    Some((open, when)) if !(written > 0 && *when != at) => *open,
-                    _ => auto,
-                };
+                // The learner's own choice wins.
+                let open = overrides.get(group).copied().unwrap_or(auto);
                 m.items.push(Item::Group(group.to_string()));
                 m.groups.insert(
                     group.to_string(),
@@ -165,10 +183,9 @@ pub fn EtcdKeyspace() -> impl IntoView {
     });
 
     let toggle_group = move |group: String| {
-        let at = state.position();
         let open = model.with_untracked(|m| m.groups.get(&group).is_some_and(|g| g.open));
         overrides.update(|o| {
-            o.insert(group, (!open, at));
+            o.insert(group, !open);
         });
     };
 
@@ -180,7 +197,11 @@ pub fn EtcdKeyspace() -> impl IntoView {
             let g2 = group.clone();
             let label = group.clone();
             view! {
-                <tr class="group" data-group=group.clone()>
+                <tr
+                    class="group"
+                    data-group=group.clone()
+                    class:written=move || info().is_some_and(|i| i.written > 0)
+                >
                     <th colspan="4">
                         <button
                             type="button"

@@ -346,14 +346,24 @@ async fn an_etcd_key_shows_its_yaml_and_its_history() {
         let bind_step = browser
             .attributes(".key-detail .history li:nth-child(2)", "data-step")
             .await?;
-        let written = browser.attributes("tr.written", "data-key").await?;
+        let written = browser
+            .attributes("tr.written[data-key]", "data-key")
+            .await?;
+        // The create (history entry 1), then three steps on: the scheduler's watch sees it.
+        browser
+            .click(".key-detail .history li:nth-child(1) .jump")
+            .await?;
+        browser.blur().await?;
+        browser.press("\u{e014}\u{e014}\u{e014}").await?;
+        let status = browser.text(".etcd-status").await?;
+        let watched = browser.attributes("tr.watched", "data-key").await?;
         let errors = browser.console_errors().await?;
         Ok::<_, harness::Error>((
-            row, yaml, entries, history, position, bind_step, written, errors,
+            row, yaml, entries, history, position, bind_step, written, status, watched, errors,
         ))
     }
     .await;
-    let (row, yaml, entries, history, position, bind_step, written, errors) =
+    let (row, yaml, entries, history, position, bind_step, written, status, watched, errors) =
         browser.finish(outcome).await;
     assert!(row, "the pod's key row is in the tree");
     assert!(yaml.contains("nodeName:"), "{yaml}");
@@ -372,6 +382,11 @@ async fn an_etcd_key_shows_its_yaml_and_its_history() {
         ["/registry/pods/default/nginx"],
         "the Bind writes the pod"
     );
+    assert!(
+        status.starts_with("watch ADDED /registry/pods/default/nginx"),
+        "{status}"
+    );
+    assert_eq!(watched, ["/registry/pods/default/nginx"]);
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 }
 
