@@ -25,6 +25,60 @@ const USAGE: &str = "usage: podflow apply -f FILE [-f FILE ...] [--cluster FILE]
        podflow cluster
        podflow --version";
 
+/// Every object in etcd (but events and leases) with its kind, namespace, name and the
+/// columns `kubectl get` prints for it (`columns`, header → cell), for the kinds kubectl
+/// has a table for here.
+fn objects_json(etcd: &sim::etcd::Snapshot, now_ms: u64) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (key, kv) in etcd.iter() {
+        if key.starts_with("/registry/events/") || key.starts_with("/registry/leases/") {
+            continue;
+        }
+        let obj = sim::engine::api_object(kv);
+        let kind = object::kind(&obj).to_string();
+        let namespace = object::namespace(&obj).to_string();
+        let mut columns = serde_json::Map::new();
+        if let Some(table) = print::get_table(&kind, &[&obj], &namespace, now_ms, false) {
+            let mut lines = table.stdout.lines();
+            if let (Some(header), Some(row)) = (lines.next(), lines.next()) {
+                for (h, c) in split_columns(header, row) {
+                    columns.insert(h, json!(c));
+                }
+            }
+        }
+        out.push(
+            json!({"kind": kind, "namespace": namespace, "name": object::name(&obj),
+                        "columns": columns}),
+        );
+    }
+    out
+}
+
+/// Splits a tabwriter row by its header's column starts.
+fn split_columns(header: &str, row: &str) -> Vec<(String, String)> {
+    let mut starts = Vec::new();
+    let bytes = header.as_bytes();
+    for i in 0..bytes.len() {
+        let at_word = bytes[i] != b' ' && (i == 0 || (i >= 2 && &bytes[i - 2..i] == b"  "));
+        if at_word {
+            starts.push(i);
+        }
+    }
+    let cell = |text: &str, from: usize, to: Option<usize>| -> String {
+        let end = to.unwrap_or(text.len()).min(text.len());
+        text.get(from.min(end)..end)
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
+    (0..starts.len())
+        .map(|i| {
+            let next = starts.get(i + 1).copied();
+            (cell(header, starts[i], next), cell(row, starts[i], next))
+        })
+        .collect()
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
@@ -216,6 +270,10 @@ fn execute(o: &Options) -> Result<u8, String> {
                     "mod_revision": kv.mod_revision, "version": kv.version})).collect::<Vec<_>>(),
                 "messages": trace.steps.iter().map(|s| json!({"at_ms": s.at_ms, "source": s.from.to_string(),
                     "target": s.to.to_string(), "label": s.label, "summary": s.summary})).collect::<Vec<_>>(),
+                "objects": objects_json(etcd, end),
+                "rules": cluster.nodes.iter().map(|n| json!({"node": n.name,
+                    "iptables_save": sim::controllers::kube_proxy::node_rules(etcd, &n.name).iptables_save()}))
+                    .collect::<Vec<_>>(),
                 "truncated": trace.truncated,
             });
             outln!(

@@ -36,8 +36,11 @@ pub struct ApiServer {
     /// Open watches of clients outside the cluster's components (`kubectl get -w`):
     /// (client, resource, namespace).
     watchers: Vec<(Component, &'static str, String)>,
-    /// Requests proxied to a kubelet (`pods/log`): kubelet request id → (client, id).
+    /// Requests proxied to a kubelet (`pods/log`, `pods/exec`): kubelet request id → (client, id).
     proxied: BTreeMap<u64, (Component, u64)>,
+    /// The ClusterIP and NodePort allocators (kept by the apiserver, as upstream keeps
+    /// them behind `/registry/ranges/…`); created on first use for a kubeadm cluster.
+    allocations: Option<super::allocator::Allocations>,
 }
 
 struct Pending {
@@ -77,6 +80,9 @@ impl ApiServer {
             Msg::Request(request) => self.request(ctx, from, request),
             Msg::TxnResult(result) => self.txn_result(ctx, result),
             Msg::Admission(call) => self.webhook_answered(ctx, call),
+            Msg::CloseWatch { resource } => self
+                .watchers
+                .retain(|(client, plural, _)| !(client == from && *plural == resource)),
             Msg::Response(mut response) => {
                 if let Some((client, id)) = self.proxied.remove(&response.id) {
                     response.id = id;
@@ -199,6 +205,15 @@ impl ApiServer {
         }
         match (req.verb, req.subresource) {
             (Verb::Get, Some("log")) => self.logs(ctx, from, req),
+            (Verb::Create, Some("exec")) => self.exec(ctx, from, req),
+            (Verb::Create, Some("eviction")) => {
+                // The Eviction subresource (pkg/registry/core/pod/storage/eviction.go):
+                // with no PodDisruptionBudget in the way, it is a graceful delete.
+                let mut req = req;
+                req.subresource = None;
+                req.body = None;
+                self.delete(ctx, from, req)
+            }
             (Verb::Get, _) => {
                 let key = req.etcd_key();
                 self.txn(ctx, from, req, TxnOp::Get { key });
@@ -414,6 +429,9 @@ impl ApiServer {
             "deployments" | "replicasets" | "daemonsets" | "jobs" => {
                 object::set_at(&mut obj, "/metadata/generation", json!(1));
                 obj["status"] = json!({});
+                if req.resource.plural == "jobs" {
+                    generate_job_selector(&mut obj);
+                }
             }
             _ => {}
         }
@@ -488,6 +506,32 @@ impl ApiServer {
                 );
                 return;
             }
+        }
+        let (mut req, mut obj) = (req, obj);
+        if req.resource.plural == "services" {
+            // The Service REST storage allocates the ClusterIP and NodePorts (and gives
+            // them back if the create fails).
+            api::defaults::default_service_ip_families(&mut obj);
+            let allocations = self
+                .allocations
+                .get_or_insert_with(super::allocator::Allocations::kubeadm);
+            match allocations.allocate_service(&obj, ctx.rng) {
+                Ok(allocated) => obj = allocated,
+                Err(e) => {
+                    let reason = e.reason.clone();
+                    self.fail(
+                        ctx,
+                        &client,
+                        &req,
+                        e.code,
+                        &reason,
+                        e.message(),
+                        "allocation",
+                    );
+                    return;
+                }
+            }
+            req.body = Some(obj.clone());
         }
         let key = req.etcd_key();
         self.txn(ctx, &client, req, TxnOp::Create { key, value: obj });
@@ -775,6 +819,46 @@ impl ApiServer {
         ctx.send(Component::Kubelet(node), 1, Msg::Request(forwarded));
     }
 
+    /// `POST pods/NAME/exec`: the apiserver checks the pod and container, then proxies the
+    /// stream to the kubelet on the pod's node, as for logs.
+    fn exec(&mut self, ctx: &mut Ctx<'_>, from: &Component, req: Request) {
+        let Some(kv) = ctx.view.get(&req.etcd_key()) else {
+            let message = format!("pods \"{}\" not found", req.name);
+            self.fail(ctx, from, &req, 404, "NotFound", message, "storage");
+            return;
+        };
+        let pod = kv.value.clone();
+        let container = req
+            .query
+            .iter()
+            .find(|(k, _)| *k == "container")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| object::str_at(&pod, "/spec/containers/0/name").to_string());
+        let running = pod
+            .pointer("/status/containerStatuses")
+            .and_then(Value::as_array)
+            .is_some_and(|cs| {
+                cs.iter().any(|c| {
+                    object::str_at(c, "/name") == container && c.pointer("/state/running").is_some()
+                })
+            });
+        if !running {
+            // pkg/kubelet/server: the kubelet cannot find a running container to exec in.
+            let message =
+                format!("unable to upgrade connection: container not found (\"{container}\")");
+            self.fail(ctx, from, &req, 400, "BadRequest", message, "storage");
+            return;
+        }
+        let node = object::str_at(&pod, "/spec/nodeName").to_string();
+        let id = ctx.id();
+        self.proxied.insert(id, (from.clone(), req.id));
+        let mut forwarded = req;
+        forwarded.id = id;
+        forwarded.query.retain(|(k, _)| *k != "container");
+        forwarded.query.push(("container", container));
+        ctx.send(Component::Kubelet(node), 1, Msg::Request(forwarded));
+    }
+
     fn bind(&mut self, ctx: &mut Ctx<'_>, from: &Component, req: Request) {
         let key = req.etcd_key();
         let Some(kv) = ctx.view.get(&key) else {
@@ -863,6 +947,16 @@ impl ApiServer {
         };
         let mut obj = old.clone();
         merge(&mut obj, &patch);
+        // The storage layer never stores resourceVersion (it is the key's mod_revision).
+        if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.remove("resourceVersion");
+        }
+        // metadata.generation counts spec changes (the apps and batch registry strategies).
+        if req.resource.plural != "pods" && old.get("spec") != obj.get("spec") {
+            if let Some(generation) = old.pointer("/metadata/generation").and_then(Value::as_i64) {
+                object::set_at(&mut obj, "/metadata/generation", json!(generation + 1));
+            }
+        }
         if req.resource.plural == "pods" {
             // Pod specs are immutable but for a few fields (pkg/apis/core/validation:
             // ValidatePodUpdate).
@@ -988,6 +1082,11 @@ impl ApiServer {
         };
         match result.result {
             Err(TxnError::AlreadyExists) => {
+                if let (Some(a), Some(svc)) = (self.allocations.as_mut(), req.body.as_ref()) {
+                    if req.resource.plural == "services" {
+                        a.release_service(svc);
+                    }
+                }
                 let message = format!(
                     "{} \"{}\" already exists",
                     req.resource.qualified(),
@@ -1038,6 +1137,11 @@ impl ApiServer {
                     }
                     Verb::Delete if ok.kvs.is_empty() => {
                         let previous = ok.previous.as_ref().map(api_object).unwrap_or(Value::Null);
+                        if req.resource.plural == "services" {
+                            if let Some(a) = self.allocations.as_mut() {
+                                a.release_service(&previous);
+                            }
+                        }
                         self.fan_out(
                             ctx,
                             &req.resource,
@@ -1084,6 +1188,96 @@ impl ApiServer {
         obj: Value,
         previous: Option<Value>,
     ) {
+        // Clients' own watches (`kubectl get -w`, `kubectl rollout status`) see every change.
+        for (client, plural, namespace) in &self.watchers {
+            if *plural == resource.plural
+                && (namespace.is_empty() || namespace == object::namespace(&obj))
+            {
+                ctx.send(
+                    client.clone(),
+                    3,
+                    Msg::Watch(WatchEvent {
+                        kind,
+                        resource: *resource,
+                        object: Arc::new(obj.clone()),
+                    }),
+                );
+            }
+        }
+        let watch = |obj: &Value| {
+            Msg::Watch(WatchEvent {
+                kind,
+                resource: *resource,
+                object: Arc::new(obj.clone()),
+            })
+        };
+        // Whether anything but the status changed (a controller's own status writes come
+        // back to it, and it ignores them).
+        let spec_or_metadata_changed = match (&kind, &previous) {
+            (EventType::Modified, Some(prev)) => {
+                prev.get("spec") != obj.get("spec")
+                    || strip_rv(prev.get("metadata")) != strip_rv(obj.get("metadata"))
+            }
+            _ => true,
+        };
+        match resource.plural {
+            // kube-controller-manager's informers (see controllers::keys_for).
+            "deployments" | "jobs" | "daemonsets" if spec_or_metadata_changed => {
+                ctx.send(Component::ControllerManager, 2, watch(&obj));
+            }
+            "replicasets" => ctx.send(Component::ControllerManager, 2, watch(&obj)),
+            "services" | "endpointslices" => {
+                if resource.plural == "services" && spec_or_metadata_changed {
+                    // The EndpointSlice controller.
+                    ctx.send(Component::ControllerManager, 2, watch(&obj));
+                }
+                // kube-proxy on every node.
+                for node in &ctx.cluster.nodes {
+                    ctx.send(Component::KubeProxy(node.name.clone()), 2, watch(&obj));
+                }
+                return;
+            }
+            "nodes" => {
+                // The DaemonSet controller watches nodes (when there are DaemonSets).
+                let daemonsets = ctx.view.range("/registry/daemonsets/").next().is_some();
+                let relevant = match &previous {
+                    Some(prev) => {
+                        prev.pointer("/metadata/labels") != obj.pointer("/metadata/labels")
+                            || prev.get("spec") != obj.get("spec")
+                    }
+                    None => true,
+                };
+                if daemonsets && relevant {
+                    ctx.send(Component::ControllerManager, 2, watch(&obj));
+                }
+            }
+            "pods" => {
+                // The ReplicaSet, Job and DaemonSet controllers watch the pods they own,
+                // the EndpointSlice controller the pods Services select; they act on pods
+                // appearing, going, and changing phase, readiness, IP, node or deletion.
+                let concerned = super::controllers::controller_ref(&obj).is_some()
+                    || !super::controllers::services_selecting(ctx, &obj).is_empty();
+                let changed = match (&kind, &previous) {
+                    (EventType::Modified, Some(prev)) => {
+                        [
+                            "/status/phase",
+                            "/status/podIP",
+                            "/metadata/deletionTimestamp",
+                            "/spec/nodeName",
+                        ]
+                        .iter()
+                        .any(|p| prev.pointer(p) != obj.pointer(p))
+                            || super::controllers::is_ready(prev)
+                                != super::controllers::is_ready(&obj)
+                    }
+                    _ => true,
+                };
+                if concerned && changed {
+                    ctx.send(Component::ControllerManager, 2, watch(&obj));
+                }
+            }
+            _ => {}
+        }
         if resource.plural == "namespaces" && kind == EventType::Added {
             // The ServiceAccount controller and root-ca-cert-publisher watch namespaces.
             ctx.send(
@@ -1112,21 +1306,6 @@ impl ApiServer {
         }
         if resource.plural != "pods" {
             return;
-        }
-        for (client, plural, namespace) in &self.watchers {
-            if *plural == resource.plural
-                && (namespace.is_empty() || namespace == object::namespace(&obj))
-            {
-                ctx.send(
-                    client.clone(),
-                    3,
-                    Msg::Watch(WatchEvent {
-                        kind,
-                        resource: *resource,
-                        object: Arc::new(obj.clone()),
-                    }),
-                );
-            }
         }
         let node = object::str_at(&obj, "/spec/nodeName").to_string();
         if !node.is_empty() && kind == EventType::Deleted {
@@ -1197,6 +1376,30 @@ impl ApiServer {
             ctx.send(Component::Kubelet(node), 2, event(&obj));
         }
     }
+}
+
+/// The Job registry's generateSelector (pkg/registry/batch/job/strategy.go): unless
+/// `manualSelector` is true, the Job selects its pods by its own uid, and the template's
+/// labels gain the uid and the Job's name, in both the legacy and the prefixed form.
+fn generate_job_selector(job: &mut Value) {
+    if job.pointer("/spec/manualSelector").and_then(Value::as_bool) == Some(true) {
+        return;
+    }
+    let uid = object::str_at(job, "/metadata/uid").to_string();
+    let name = object::name(job).to_string();
+    for (key, value) in [
+        ("batch.kubernetes.io/controller-uid", &uid),
+        ("batch.kubernetes.io/job-name", &name),
+        ("controller-uid", &uid),
+        ("job-name", &name),
+    ] {
+        super::controllers::set_entry(job, "/spec/template/metadata/labels", key, json!(value));
+    }
+    object::set_at(
+        job,
+        "/spec/selector",
+        json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}),
+    );
 }
 
 fn strip_rv(meta: Option<&Value>) -> Option<Value> {

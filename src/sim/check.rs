@@ -19,6 +19,190 @@ pub fn trace(t: &Trace) -> Result<(), String> {
     pod_ips_unique_per_node(t)?;
     phases_only_move_forward(t)?;
     nodes_never_overcommitted(t)?;
+    replica_sets_never_overshoot(t)?;
+    endpoint_slices_list_selected_pods(t)?;
+    proxy_chains_are_named_by_their_service_ports(t)?;
+    Ok(())
+}
+
+fn controller_uid(obj: &Value) -> Option<&str> {
+    obj.pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)?
+        .iter()
+        .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+        .map(|r| object::str_at(r, "/uid"))
+}
+
+fn active(pod: &Value) -> bool {
+    !matches!(object::str_at(pod, "/status/phase"), "Succeeded" | "Failed")
+        && pod.pointer("/metadata/deletionTimestamp").is_none()
+}
+
+/// When a pod is created for a ReplicaSet, the ReplicaSet has at most `spec.replicas`
+/// active pods, and a Deployment's ReplicaSets together at most `replicas + maxSurge`
+/// (the new ReplicaSet's `deployment.kubernetes.io/max-replicas`).
+pub fn replica_sets_never_overshoot(t: &Trace) -> Result<(), String> {
+    for (i, s) in t.steps.iter().enumerate() {
+        for key in &s.writes {
+            let Some(kv) = s.etcd.get(key) else { continue };
+            if !key.starts_with("/registry/pods/") || kv.version != 1 {
+                continue;
+            }
+            let Some(owner) = controller_uid(&kv.value) else {
+                continue;
+            };
+            let ns = object::namespace(&kv.value);
+            let Some(rs) = s
+                .etcd
+                .range(&format!("/registry/replicasets/{ns}/"))
+                .map(|(_, kv)| kv.value.as_ref())
+                .find(|rs| object::str_at(rs, "/metadata/uid") == owner)
+            else {
+                continue;
+            };
+            let count = |uid: &str| {
+                s.etcd
+                    .range(&format!("/registry/pods/{ns}/"))
+                    .filter(|(_, p)| active(&p.value) && controller_uid(&p.value) == Some(uid))
+                    .count() as i64
+            };
+            let want = rs
+                .pointer("/spec/replicas")
+                .and_then(Value::as_i64)
+                .unwrap_or(1);
+            if count(owner) > want {
+                return Err(format!(
+                    "step {i}: ReplicaSet {} has {} active pods for {want} replicas",
+                    object::name(rs),
+                    count(owner)
+                ));
+            }
+            if let (Some(deployment), Some(max)) = (
+                controller_uid(rs),
+                rs.pointer("/metadata/annotations/deployment.kubernetes.io~1max-replicas")
+                    .and_then(Value::as_str)
+                    .and_then(|m| m.parse::<i64>().ok()),
+            ) {
+                let total: i64 = s
+                    .etcd
+                    .range(&format!("/registry/replicasets/{ns}/"))
+                    .filter(|(_, r)| controller_uid(&r.value) == Some(deployment))
+                    .map(|(_, r)| count(object::str_at(&r.value, "/metadata/uid")))
+                    .sum();
+                if total > max {
+                    return Err(format!(
+                        "step {i}: the Deployment of {} has {total} active pods, more than replicas + maxSurge = {max}",
+                        object::name(rs)
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whenever an EndpointSlice is written, each endpoint is a pod its Service selects, at
+/// the pod's IP, and an endpoint marked ready is a ready pod.
+pub fn endpoint_slices_list_selected_pods(t: &Trace) -> Result<(), String> {
+    for (i, s) in t.steps.iter().enumerate() {
+        for key in s
+            .writes
+            .iter()
+            .filter(|k| k.starts_with("/registry/endpointslices/"))
+        {
+            let Some(slice) = s.etcd.get(key).map(|kv| kv.value.as_ref()) else {
+                continue;
+            };
+            let ns = object::namespace(slice);
+            let svc_name = object::str_at(slice, "/metadata/labels/kubernetes.io~1service-name");
+            let Some(svc) = s
+                .etcd
+                .get(&format!("/registry/services/specs/{ns}/{svc_name}"))
+            else {
+                continue;
+            };
+            let Some(selector) = svc
+                .value
+                .pointer("/spec/selector")
+                .and_then(Value::as_object)
+            else {
+                continue;
+            };
+            for e in slice
+                .get("endpoints")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let pod_name = object::str_at(e, "/targetRef/name");
+                let Some(pod) = s.etcd.get(&format!("/registry/pods/{ns}/{pod_name}")) else {
+                    return Err(format!(
+                        "step {i}: {key} lists pod {pod_name}, which does not exist"
+                    ));
+                };
+                let pod = pod.value.as_ref();
+                let selected = selector.iter().all(|(k, v)| {
+                    pod.pointer("/metadata/labels").and_then(|l| l.get(k)) == Some(v)
+                });
+                if !selected {
+                    return Err(format!(
+                        "step {i}: {key} lists pod {pod_name}, which {svc_name} does not select"
+                    ));
+                }
+                if e.pointer("/addresses/0").and_then(Value::as_str)
+                    != pod.pointer("/status/podIP").and_then(Value::as_str)
+                {
+                    return Err(format!(
+                        "step {i}: {key} lists pod {pod_name} at an address that is not its IP"
+                    ));
+                }
+                let ready = pod
+                    .pointer("/status/conditions")
+                    .and_then(Value::as_array)
+                    .is_some_and(|cs| {
+                        cs.iter()
+                            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+                    });
+                if e.pointer("/conditions/ready") == Some(&Value::Bool(true)) && !ready {
+                    return Err(format!(
+                        "step {i}: {key} marks pod {pod_name} ready, and it is not"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every kube-proxy sync writes, for each Service port with a ready endpoint, the chain
+/// named `KUBE-SVC-` + base32(sha256(servicePortName + protocol))[:16].
+pub fn proxy_chains_are_named_by_their_service_ports(t: &Trace) -> Result<(), String> {
+    for (i, s) in t.steps.iter().enumerate() {
+        if s.label != "iptables-restore" || !matches!(s.from, Component::KubeProxy(_)) {
+            continue;
+        }
+        let payload = s.payload.as_deref().unwrap_or("");
+        let slices: Vec<&Value> = s
+            .etcd
+            .range("/registry/endpointslices/")
+            .map(|(_, kv)| kv.value.as_ref())
+            .collect();
+        for (_, kv) in s.etcd.range("/registry/services/specs/") {
+            let svc = kv.value.as_ref();
+            for sp in super::proxy::service_ports(svc) {
+                let ready = super::proxy::endpoints_for(&sp, &slices, "")
+                    .iter()
+                    .any(|e| e.ready);
+                let chain = super::proxy::service_chain(&sp.name_string(), &sp.proto());
+                if ready && !payload.contains(&format!(":{chain} - [0:0]")) {
+                    return Err(format!(
+                        "step {i}: kube-proxy wrote no {chain} for {}",
+                        sp.name_string()
+                    ));
+                }
+            }
+        }
+    }
     Ok(())
 }
 
@@ -126,11 +310,11 @@ pub fn node_name_set_once_by_a_binding(t: &Trace) -> Result<(), String> {
                     ));
                 }
                 None if !node.is_empty() && kv.version > 1 => {
+                    let name = key.rsplit('/').next().unwrap_or("");
                     let binding = t.steps[..i]
                         .iter()
                         .rev()
-                        .take(4)
-                        .any(|p| p.label.ends_with("/binding"));
+                        .any(|p| p.label.ends_with(&format!("/pods/{name}/binding")));
                     if !binding {
                         return Err(format!(
                             "step {i}: {key} got spec.nodeName without a Binding"
@@ -160,7 +344,9 @@ pub fn pod_ips_unique_per_node(t: &Trace) -> Result<(), String> {
         for (key, pod) in pods(&s.etcd) {
             let ip = object::str_at(pod, "/status/podIP");
             let phase = object::str_at(pod, "/status/phase");
-            if ip.is_empty() || matches!(phase, "Succeeded" | "Failed") {
+            let host_network =
+                pod.pointer("/spec/hostNetwork").and_then(Value::as_bool) == Some(true);
+            if ip.is_empty() || host_network || matches!(phase, "Succeeded" | "Failed") {
                 continue;
             }
             let node = object::str_at(pod, "/spec/nodeName").to_string();

@@ -228,6 +228,7 @@ impl Cluster {
             "kind": "Node",
             "metadata": {
                 "name": n.name,
+                "uid": format!("00000000-0000-4000-8000-{:012x}", 0x10 + i),
                 "labels": labels,
                 "annotations": {
                     "kubeadm.alpha.kubernetes.io/cri-socket": "unix:///run/containerd/containerd.sock",
@@ -312,6 +313,7 @@ impl Cluster {
             "services",
             json!({"apiVersion": "v1", "kind": "Service",
                    "metadata": {"name": "kubernetes", "namespace": "default", "creationTimestamp": created,
+                                "uid": "00000000-0000-4000-8000-000000000001",
                                 "labels": {"component": "apiserver", "provider": "kubernetes"}},
                    "spec": {"clusterIP": "10.96.0.1", "clusterIPs": ["10.96.0.1"], "type": "ClusterIP",
                             "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
@@ -322,6 +324,7 @@ impl Cluster {
             "services",
             json!({"apiVersion": "v1", "kind": "Service",
                    "metadata": {"name": "kube-dns", "namespace": "kube-system", "creationTimestamp": created,
+                                "uid": "00000000-0000-4000-8000-000000000002",
                                 "labels": {"k8s-app": "kube-dns", "kubernetes.io/name": "CoreDNS"}},
                    "spec": {"clusterIP": "10.96.0.10", "clusterIPs": ["10.96.0.10"], "type": "ClusterIP",
                             "selector": {"k8s-app": "kube-dns"},
@@ -330,7 +333,28 @@ impl Cluster {
                                       {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}],
                             "sessionAffinity": "None"}}),
         );
+        // The `kubernetes` Service's EndpointSlice is written by the apiserver itself
+        // (reconcilers of the master endpoints): named `kubernetes`, without the
+        // managed-by label, listing the control plane's address and port 6443.
+        let apiserver_ip = (0..self.nodes.len())
+            .find(|i| self.nodes[*i].control_plane)
+            .or(if self.nodes.is_empty() { None } else { Some(0) })
+            .map(|i| self.internal_ip(i))
+            .unwrap_or_else(|| "172.18.0.2".to_string());
+        put(
+            &mut store,
+            "endpointslices",
+            json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                   "metadata": {"name": "kubernetes", "namespace": "default", "creationTimestamp": created,
+                                "labels": {"kubernetes.io/service-name": "kubernetes"}},
+                   "addressType": "IPv4",
+                   "endpoints": [{"addresses": [apiserver_ip], "conditions": {"ready": true}}],
+                   "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}),
+        );
         for (kind, obj) in default_rbac() {
+            put(&mut store, kind, obj);
+        }
+        for (kind, obj) in super::system_pods::objects(self) {
             put(&mut store, kind, obj);
         }
         store
@@ -356,7 +380,7 @@ fn default_rbac() -> Vec<(&'static str, Value)> {
     };
     let user =
         |name: &str| json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": name});
-    vec![
+    let mut objects = vec![
         (
             "clusterroles",
             role(
@@ -451,7 +475,78 @@ fn default_rbac() -> Vec<(&'static str, Value)> {
                 json!({"kind": "ServiceAccount", "name": "root-ca-cert-publisher", "namespace": "kube-system"}),
             ),
         ),
-    ]
+    ];
+    // The workload controllers' roles (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/
+    // controller_policy.go), each bound to the controller's ServiceAccount.
+    let events = json!({"apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch", "update"]});
+    let controllers = [
+        (
+            "deployment-controller",
+            json!([
+            {"apiGroups": ["apps", "extensions"], "resources": ["deployments"], "verbs": ["get", "list", "update", "watch"]},
+            {"apiGroups": ["apps", "extensions"], "resources": ["deployments/status"], "verbs": ["update"]},
+            {"apiGroups": ["apps", "extensions"], "resources": ["deployments/finalizers"], "verbs": ["update"]},
+            {"apiGroups": ["apps", "extensions"], "resources": ["replicasets"], "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]},
+            {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "update", "watch"]},
+            events.clone()]),
+        ),
+        (
+            "replicaset-controller",
+            json!([
+            {"apiGroups": ["apps", "extensions"], "resources": ["replicasets"], "verbs": ["get", "list", "update", "watch"]},
+            {"apiGroups": ["apps", "extensions"], "resources": ["replicasets/status"], "verbs": ["update"]},
+            {"apiGroups": ["apps", "extensions"], "resources": ["replicasets/finalizers"], "verbs": ["update"]},
+            {"apiGroups": [""], "resources": ["pods"], "verbs": ["create", "delete", "list", "patch", "watch"]},
+            events.clone()]),
+        ),
+        (
+            "job-controller",
+            json!([
+            {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["get", "list", "patch", "update", "watch"]},
+            {"apiGroups": ["batch"], "resources": ["jobs/status"], "verbs": ["update"]},
+            {"apiGroups": ["batch"], "resources": ["jobs/finalizers"], "verbs": ["update"]},
+            {"apiGroups": [""], "resources": ["pods"], "verbs": ["create", "delete", "list", "patch", "watch"]},
+            events.clone()]),
+        ),
+        (
+            "daemon-set-controller",
+            json!([
+            {"apiGroups": ["apps", "extensions"], "resources": ["daemonsets"], "verbs": ["get", "list", "watch"]},
+            {"apiGroups": ["apps", "extensions"], "resources": ["daemonsets/status"], "verbs": ["update"]},
+            {"apiGroups": ["apps", "extensions"], "resources": ["daemonsets/finalizers"], "verbs": ["update"]},
+            {"apiGroups": [""], "resources": ["nodes"], "verbs": ["list", "watch"]},
+            {"apiGroups": [""], "resources": ["pods"], "verbs": ["create", "delete", "list", "patch", "watch"]},
+            {"apiGroups": [""], "resources": ["pods/binding"], "verbs": ["create"]},
+            {"apiGroups": ["apps"], "resources": ["controllerrevisions"], "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]},
+            events.clone()]),
+        ),
+        (
+            "endpointslice-controller",
+            json!([
+            {"apiGroups": [""], "resources": ["services", "pods", "nodes"], "verbs": ["get", "list", "watch"]},
+            {"apiGroups": [""], "resources": ["services/finalizers"], "verbs": ["update"]},
+            {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["create", "delete", "get", "list", "update"]},
+            events.clone()]),
+        ),
+        (
+            "generic-garbage-collector",
+            json!([
+            {"apiGroups": ["*"], "resources": ["*"], "verbs": ["delete", "get", "list", "patch", "update", "watch"]}]),
+        ),
+    ];
+    for (controller, rules) in controllers {
+        let name = format!("system:controller:{controller}");
+        objects.push(("clusterroles", role(&name, rules)));
+        objects.push((
+            "clusterrolebindings",
+            binding(
+                &name,
+                &name,
+                json!({"kind": "ServiceAccount", "name": controller, "namespace": "kube-system"}),
+            ),
+        ));
+    }
+    objects
 }
 
 #[cfg(test)]

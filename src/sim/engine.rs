@@ -382,6 +382,32 @@ pub enum Msg {
     Command(super::kubectl::client::Command),
     /// An AdmissionReview from kube-apiserver to a webhook, or the webhook's answer.
     Admission(super::webhook::Call),
+    /// A component's own deferred work (kube-proxy's rate-limited sync, a controller's
+    /// requeue after a back-off). Kept apart from [`Timer`] so the kubelet's timers stay
+    /// its own.
+    Tick(Tick),
+    /// A client closes a watch (`kubectl rollout status` once the rollout is done).
+    CloseWatch {
+        resource: &'static str,
+    },
+    /// A DNS query from a pod's resolver to CoreDNS, or CoreDNS's reply.
+    Dns(super::controllers::coredns::Dns),
+    /// `kubectl exec`: the kubelet's CRI `Exec` call to the runtime, or its result.
+    Exec(super::controllers::coredns::Exec),
+}
+
+/// Deferred work of the components that are not kubelets.
+#[derive(Clone, Debug)]
+pub enum Tick {
+    /// kube-proxy's `syncProxyRules`, run at most once per `minSyncPeriod` (1 s).
+    ProxySync,
+    /// A controller syncs one object again (kind, namespace, name), e.g. a Job whose
+    /// back-off for a failed pod has expired.
+    Controller {
+        kind: &'static str,
+        namespace: String,
+        name: String,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -500,6 +526,8 @@ pub struct Engine {
     apiserver: ApiServer,
     scheduler: SchedulerComponent,
     controllers: super::controllers::ControllerManager,
+    proxies: BTreeMap<String, super::controllers::kube_proxy::KubeProxy>,
+    coredns: super::controllers::coredns::CoreDns,
     kubelets: BTreeMap<String, Kubelet>,
     runtimes: BTreeMap<String, Runtime>,
     pub kubectl: Kubectl,
@@ -523,6 +551,12 @@ impl Engine {
             apiserver: ApiServer::default(),
             scheduler: SchedulerComponent::default(),
             controllers: Default::default(),
+            proxies: cluster
+                .nodes
+                .iter()
+                .map(|n| (n.name.clone(), Default::default()))
+                .collect(),
+            coredns: Default::default(),
             kubelets: cluster
                 .nodes
                 .iter()
@@ -640,6 +674,22 @@ impl Engine {
             (Component::ApiServer, msg) => self.apiserver.handle(&mut ctx, &from, msg),
             (Component::Scheduler, msg) => self.scheduler.handle(&mut ctx, msg),
             (Component::ControllerManager, msg) => self.controllers.handle(&mut ctx, msg),
+            (Component::KubeProxy(node), msg) => {
+                if let Some(p) = self.proxies.get_mut(node) {
+                    p.handle(&mut ctx, node, msg);
+                }
+            }
+            (Component::CoreDns, msg) => self.coredns.handle(&mut ctx, &from, msg),
+            // `kubectl exec`: the kubelet's exec endpoint hands the command to the runtime
+            // over CRI, and the runtime runs it in the container (see controllers::coredns).
+            (Component::Kubelet(_), Msg::Request(req)) if req.subresource == Some("exec") => {
+                super::controllers::coredns::kubelet_exec(&mut ctx, req)
+            }
+            (Component::Kubelet(_), Msg::Exec(exec)) => {
+                super::controllers::coredns::kubelet_exec_done(&mut ctx, exec)
+            }
+            (Component::Runtime(_), Msg::Exec(exec)) => self.coredns.runtime_exec(&mut ctx, exec),
+            (Component::Runtime(_), Msg::Dns(dns)) => self.coredns.runtime_dns(&mut ctx, dns),
             (Component::Kubelet(node), msg) => {
                 if let Some(k) = self.kubelets.get_mut(node) {
                     k.handle(&mut ctx, msg);

@@ -32,6 +32,9 @@ pub struct SchedulerComponent {
     recorder: Recorder,
     /// Binding requests in flight: request id → (pod, node).
     binding: BTreeMap<u64, (Value, String)>,
+    /// The scheduler cache's assumed pods: bound in the scheduler's mind (Reserve) before
+    /// the Binding is written, so the next cycle counts them on their node. Key: ns/name.
+    assumed: BTreeMap<String, Value>,
     /// Pods that did not fit, waiting for the cluster to change: (namespace, name).
     unschedulable: std::collections::BTreeSet<(String, String)>,
 }
@@ -96,6 +99,11 @@ impl SchedulerComponent {
             }
             Msg::Response(resp) => {
                 if let Some((pod, node)) = self.binding.remove(&resp.id) {
+                    if !resp.ok() {
+                        // ForgetPod: the binding failed, the node's room is free again.
+                        let key = format!("{}/{}", object::namespace(&pod), object::name(&pod));
+                        self.assumed.remove(&key);
+                    }
                     if resp.ok() {
                         let message = format!(
                             "Successfully assigned {}/{} to {node}",
@@ -124,10 +132,17 @@ impl SchedulerComponent {
             .range("/registry/minions/")
             .map(|(_, kv)| kv.value.as_ref())
             .collect();
+        // Assumed pods whose Binding is now in etcd (or that are gone) leave the cache.
+        self.assumed.retain(|key, _| {
+            ctx.view
+                .get(&format!("/registry/pods/{key}"))
+                .is_some_and(|kv| object::str_at(&kv.value, "/spec/nodeName").is_empty())
+        });
         let pods: Vec<&Value> = ctx
             .view
             .range("/registry/pods/")
             .map(|(_, kv)| kv.value.as_ref())
+            .chain(self.assumed.values())
             .collect();
         let infos: Vec<NodeInfo<'_>> = nodes
             .iter()
@@ -234,6 +249,10 @@ impl SchedulerComponent {
             Outcome::Bound { node } => {
                 self.unschedulable
                     .remove(&(namespace.clone(), name.clone()));
+                // AssumePod: the next cycle already counts this pod on its node.
+                let mut assumed = pod.clone();
+                object::set_at(&mut assumed, "/spec/nodeName", json!(node));
+                self.assumed.insert(format!("{namespace}/{name}"), assumed);
                 let id = ctx.id();
                 let body = json!({
                     "apiVersion": "v1", "kind": "Binding",

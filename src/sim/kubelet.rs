@@ -980,6 +980,25 @@ impl Kubelet {
                     &format!("Started container {container}"),
                     Some(&container),
                 );
+                let post_start = self
+                    .workers
+                    .get(&pod.uid)
+                    .and_then(|w| w.containers.iter().find(|c| c.name == container))
+                    .and_then(|c| c.spec.pointer("/lifecycle/postStart"))
+                    .map(|h| serde_json::to_string(h).unwrap_or_default());
+                if let Some(hook) = post_start {
+                    ctx.stage(
+                        "postStart hook",
+                        format!("{container}: {hook}"),
+                        note(
+                            format!(
+                                "The kubelet runs {container}'s postStart hook right after the container starts. The container \
+                                 is not reported Running until the hook returns; a failing hook kills it (FailedPostStartHook)."
+                            ),
+                            docs::POD_LIFECYCLE,
+                        ),
+                    );
+                }
                 self.on_started(ctx, &pod.uid, i);
             }
             Cri::StopContainerReply {

@@ -38,6 +38,7 @@ pub mod rbac;
 pub mod runtime;
 pub mod scenarios;
 pub mod scheduler;
+pub mod system_pods;
 pub mod trace;
 pub mod webhook;
 

@@ -39,6 +39,16 @@ pub mod docs {
     pub const TERMINATION: &str =
         "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination";
     pub const CONFIGMAP: &str = "https://kubernetes.io/docs/concepts/configuration/configmap/";
+    pub const SERVICES: &str = "https://kubernetes.io/docs/reference/networking/virtual-ips/";
+    pub const DNS: &str =
+        "https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/";
+    pub const CONTROLLERS: &str = "https://kubernetes.io/docs/concepts/architecture/controller/";
+    pub const DEPLOYMENTS: &str =
+        "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/";
+    pub const GARBAGE_COLLECTION: &str =
+        "https://kubernetes.io/docs/concepts/architecture/garbage-collection/";
+    pub const ENDPOINT_SLICES: &str =
+        "https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/";
 }
 
 pub fn note(text: String, doc: &'static str) -> Narration {
@@ -196,7 +206,119 @@ pub fn describe(from: &Component, to: &Component, msg: &Msg) -> Option<Described
         Msg::Cni(cni) => super::runtime::describe_cni(to, cni),
         Msg::Timer(timer) => super::kubelet::describe_timer(to, timer)?,
         Msg::Admission(call) => super::webhook::describe(from, to, call),
+        Msg::Tick(super::engine::Tick::ProxySync) => Described {
+            category: Category::Timer,
+            label: "syncProxyRules".into(),
+            summary: "kube-proxy recomputes the node's rules".into(),
+            payload: None,
+            narration: note(
+                "kube-proxy batches Service and EndpointSlice changes: it syncs its rules at most once per minSyncPeriod (1 s), \
+                 from everything its informers hold."
+                    .into(),
+                docs::SERVICES,
+            ),
+        },
+        Msg::Tick(super::engine::Tick::Controller { kind, namespace, name }) => Described {
+            category: Category::Timer,
+            label: "requeue".into(),
+            summary: format!("{kind} {namespace}/{name}: the back-off has expired"),
+            payload: None,
+            narration: note(
+                format!("The controller's work queue hands {kind} {namespace}/{name} back after its back-off, and the controller syncs it again."),
+                docs::CONTROLLERS,
+            ),
+        },
+        Msg::CloseWatch { resource } => Described {
+            category: Category::Request,
+            label: "close watch".into(),
+            summary: format!("{from} stops watching {resource}"),
+            payload: None,
+            narration: note(
+                format!("{from} has what it waited for and closes its watch of {resource}; the apiserver stops streaming events to it."),
+                docs::WATCH,
+            ),
+        },
+        Msg::Dns(q) => match &q.answer {
+            None => Described {
+                category: Category::Request,
+                label: format!("DNS {} {}", qtype_name(q.qtype), q.name),
+                summary: format!("query to {} (kube-dns)", super::dns::CLUSTER_DNS_IP),
+                payload: None,
+                narration: note(
+                    format!(
+                        "The pod's resolver asks the nameserver in its /etc/resolv.conf, the kube-dns Service {}, for {} records of {}.",
+                        super::dns::CLUSTER_DNS_IP,
+                        qtype_name(q.qtype),
+                        q.name
+                    ),
+                    docs::DNS,
+                ),
+            },
+            Some(answer) => {
+                let records: Vec<String> = answer
+                    .records
+                    .iter()
+                    .map(|r| match r {
+                        super::dns::Record::A { ip, .. } => ip.clone(),
+                        super::dns::Record::Cname { target, .. } => format!("CNAME {target}"),
+                        super::dns::Record::Srv { target, port, .. } => format!("SRV {target}:{port}"),
+                    })
+                    .collect();
+                Described {
+                    category: Category::Response,
+                    label: format!("DNS {} {}", answer.rcode.as_str(), q.name),
+                    summary: if records.is_empty() {
+                        format!("{} {}: no records", qtype_name(q.qtype), answer.rcode.as_str())
+                    } else {
+                        format!("{} {}", qtype_name(q.qtype), records.join(", "))
+                    },
+                    payload: None,
+                    narration: note(
+                        if records.is_empty() {
+                            format!("CoreDNS has no {} record for {} ({}).", qtype_name(q.qtype), q.name, answer.rcode.as_str())
+                        } else {
+                            format!(
+                                "CoreDNS's kubernetes plugin answers from the Services and EndpointSlices it watches: {} → {}.",
+                                q.name,
+                                records.join(", ")
+                            )
+                        },
+                        docs::DNS,
+                    ),
+                }
+            }
+        },
+        Msg::Exec(exec) => match &exec.output {
+            None => Described {
+                category: Category::Cri,
+                label: "Exec".into(),
+                summary: format!("{}/{} {}: {}", exec.namespace, exec.pod, exec.container, exec.command.join(" ")),
+                payload: None,
+                narration: note(
+                    format!("The kubelet asks containerd over CRI to run `{}` inside the container's namespaces.", exec.command.join(" ")),
+                    docs::CRI,
+                ),
+            },
+            Some((output, code)) => Described {
+                category: Category::Cri,
+                label: "Exec → exited".into(),
+                summary: format!("exit code {code}"),
+                payload: Some(output.clone()),
+                narration: note(
+                    format!("The command ends with exit code {code}; its output streams back to kubectl through the kubelet and the apiserver."),
+                    docs::CRI,
+                ),
+            },
+        },
     })
+}
+
+fn qtype_name(q: super::dns::QType) -> &'static str {
+    match q {
+        super::dns::QType::A => "A",
+        super::dns::QType::Aaaa => "AAAA",
+        super::dns::QType::Srv => "SRV",
+    }
 }
 
 /// The request as it goes over the wire: request line, the headers that matter, body.

@@ -34,27 +34,43 @@ pub fn str_at<'a>(obj: &'a Value, pointer: &str) -> &'a str {
     obj.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
-/// Sets `value` at a JSON pointer, creating intermediate objects. Does nothing when a
-/// path segment exists but is not an object (callers only write paths they own).
+/// Sets `value` at a JSON pointer (`/spec/ports/0/nodePort`), creating intermediate
+/// objects; a numeric segment indexes an existing array. Does nothing when a segment
+/// exists but is neither (callers only write paths they own).
 pub fn set_at(obj: &mut Value, pointer: &str, value: Value) {
+    let segments: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
     let mut current = obj;
-    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
     for (i, segment) in segments.iter().enumerate() {
-        if !current.is_object() {
-            if current.is_null() {
-                *current = Value::Object(Default::default());
-            } else {
-                return;
+        let last = i + 1 == segments.len();
+        if current.is_null() {
+            *current = Value::Object(Default::default());
+        }
+        current = match current {
+            Value::Array(items) => {
+                let Some(item) = segment.parse::<usize>().ok().and_then(|n| items.get_mut(n))
+                else {
+                    return;
+                };
+                if last {
+                    *item = value;
+                    return;
+                }
+                item
             }
-        }
-        let map = current.as_object_mut().expect("checked above");
-        if i + 1 == segments.len() {
-            map.insert(segment.to_string(), value);
-            return;
-        }
-        current = map
-            .entry(segment.to_string())
-            .or_insert_with(|| Value::Object(Default::default()));
+            Value::Object(map) => {
+                if last {
+                    map.insert(segment.clone(), value);
+                    return;
+                }
+                map.entry(segment.clone())
+                    .or_insert_with(|| Value::Object(Default::default()))
+            }
+            _ => return,
+        };
     }
 }
 
@@ -71,6 +87,28 @@ mod tests {
         assert_eq!(kind(&pod), "Pod");
         assert_eq!(api_version(&pod), "v1");
         assert_eq!(str_at(&pod, "/spec/nodeName"), "");
+    }
+
+    #[test]
+    fn set_at_indexes_arrays_and_unescapes() {
+        let mut svc = json!({"spec": {"ports": [{"port": 80}, {"port": 443}]}});
+        set_at(&mut svc, "/spec/ports/1/nodePort", json!(30443));
+        assert_eq!(svc["spec"]["ports"][1]["nodePort"], 30443);
+        set_at(&mut svc, "/spec/ports/7/nodePort", json!(1));
+        assert_eq!(
+            svc["spec"]["ports"].as_array().unwrap().len(),
+            2,
+            "no index past the end"
+        );
+        set_at(
+            &mut svc,
+            "/metadata/annotations/kubernetes.io~1limit-ranger",
+            json!("x"),
+        );
+        assert_eq!(
+            svc["metadata"]["annotations"]["kubernetes.io/limit-ranger"],
+            "x"
+        );
     }
 
     #[test]

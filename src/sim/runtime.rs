@@ -132,11 +132,16 @@ impl Runtime {
             let parts: Vec<u8> = net.split('.').filter_map(|p| p.parse().ok()).collect();
             (parts.len() == 3).then(|| [parts[0], parts[1], parts[2]])
         });
+        // Pods already running when the simulation starts (CoreDNS) keep their addresses.
+        let reserved = super::system_pods::reserved_host_octets(cluster, index);
         Runtime {
             node: cluster.nodes[index].name.clone(),
             subnet,
-            last_reserved: 1,
-            allocated: BTreeMap::new(),
+            last_reserved: reserved.iter().copied().max().unwrap_or(1),
+            allocated: reserved
+                .into_iter()
+                .map(|o| (o, "preexisting".to_string()))
+                .collect(),
             sandboxes: BTreeMap::new(),
         }
     }

@@ -276,3 +276,196 @@ fn companions_preferred_affinity_and_extended_resources() {
         .iter()
         .any(|e| e.contains("2 Insufficient example.com/dongle")));
 }
+
+fn workload_objects(o: &Outcome, plural: &str) -> Vec<serde_json::Value> {
+    crate::workloads::objects(o, plural)
+}
+
+/// The pods a controller made: `<prefix>-…`, Running, on the workers.
+fn running_on_workers(o: &Outcome, prefix: &str, count: usize) {
+    let pods: Vec<&serde_json::Value> = o
+        .pods
+        .iter()
+        .filter(|p| p["metadata"]["name"].as_str().unwrap().starts_with(prefix))
+        .collect();
+    assert_eq!(pods.len(), count, "{prefix}: {:?}", o.trace.kubectl);
+    for p in pods {
+        assert_eq!(print::pod_status(p), "Running");
+        assert!(matches!(p["spec"]["nodeName"].as_str(), Some("w1" | "w2")));
+    }
+}
+
+#[test]
+fn row_25_deployment_two_replicas() {
+    let o = apply(&["application__deployment.yaml"]);
+    assert_eq!(
+        o.trace.kubectl,
+        ["deployment.apps/nginx-deployment created"]
+    );
+    let rs = &workload_objects(&o, "replicasets")[0];
+    let rs_name = rs["metadata"]["name"].as_str().unwrap();
+    let hash = rs_name.strip_prefix("nginx-deployment-").unwrap();
+    assert!((9..=10).contains(&hash.len()));
+    running_on_workers(&o, &format!("{rs_name}-"), 2);
+    assert!(o.has_event(
+        "nginx-deployment",
+        &format!("Normal ScalingReplicaSet: Scaled up replica set {rs_name} from 0 to 2")
+    ));
+    assert!(o
+        .events_of(rs_name)
+        .iter()
+        .all(|e| e.starts_with(&format!("Normal SuccessfulCreate: Created pod: {rs_name}-"))));
+    let d = &workload_objects(&o, "deployments")[0];
+    let table = print::get_table("Deployment", &[d], "default", 60_000, false).unwrap();
+    let row: Vec<&str> = table
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(row[1..4], ["2/2", "2", "2"]);
+}
+
+#[test]
+fn row_26_owner_references_chain_deployment_to_pods() {
+    let o = apply(&["controllers__nginx-deployment.yaml"]);
+    let d = &workload_objects(&o, "deployments")[0];
+    let rs = &workload_objects(&o, "replicasets")[0];
+    let rs_ref = &rs["metadata"]["ownerReferences"][0];
+    assert_eq!(
+        (rs_ref["kind"].as_str(), rs_ref["uid"].as_str()),
+        (Some("Deployment"), d["metadata"]["uid"].as_str())
+    );
+    assert_eq!(rs_ref["controller"], true);
+    assert_eq!(rs_ref["blockOwnerDeletion"], true);
+    running_on_workers(&o, "nginx-deployment-", 3);
+    for p in &o.pods {
+        let r = &p["metadata"]["ownerReferences"][0];
+        assert_eq!(
+            (r["kind"].as_str(), r["uid"].as_str()),
+            (Some("ReplicaSet"), rs["metadata"]["uid"].as_str())
+        );
+        assert_eq!(
+            (r["controller"].as_bool(), r["blockOwnerDeletion"].as_bool()),
+            (Some(true), Some(true))
+        );
+    }
+    let nodes: std::collections::BTreeSet<&str> = o
+        .pods
+        .iter()
+        .map(|p| p["spec"]["nodeName"].as_str().unwrap())
+        .collect();
+    assert_eq!(nodes.len(), 2, "spread over w1 and w2");
+}
+
+#[test]
+fn row_28_run_my_nginx() {
+    let o = apply(&["service__networking__run-my-nginx.yaml"]);
+    assert_eq!(o.trace.kubectl, ["deployment.apps/my-nginx created"]);
+    running_on_workers(&o, "my-nginx-", 2);
+    let nodes: std::collections::BTreeSet<&str> = o
+        .pods
+        .iter()
+        .map(|p| p["spec"]["nodeName"].as_str().unwrap())
+        .collect();
+    assert_eq!(nodes.len(), 2, "w1 and w2");
+}
+
+#[test]
+fn row_31_the_pi_job_completes() {
+    let o = apply(&["controllers__job.yaml"]);
+    assert_eq!(o.trace.kubectl, ["job.batch/pi created"]);
+    let pod = &o.pods[0];
+    assert!(pod["metadata"]["name"].as_str().unwrap().starts_with("pi-"));
+    for label in ["batch.kubernetes.io/job-name", "job-name"] {
+        assert_eq!(pod["metadata"]["labels"][label], "pi");
+    }
+    assert!(pod["metadata"]["labels"]["controller-uid"].is_string());
+    assert_eq!(print::pod_status(pod), "Completed");
+    let job = &workload_objects(&o, "jobs")[0];
+    let table = print::get_table("Job", &[job], "default", 60_000, false).unwrap();
+    assert!(table.stdout.lines().nth(1).unwrap().contains("1/1"));
+    let types: Vec<&str> = job["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["SuccessCriteriaMet", "Complete"]);
+}
+
+#[test]
+fn row_33_daemonset_skips_the_control_plane() {
+    let o = apply(&["controllers__daemonset.yaml"]);
+    assert_eq!(
+        o.trace.kubectl,
+        ["daemonset.apps/fluentd-elasticsearch created"]
+    );
+    let mut nodes: Vec<&str> = o
+        .pods
+        .iter()
+        .map(|p| p["spec"]["nodeName"].as_str().unwrap())
+        .collect();
+    nodes.sort();
+    assert_eq!(nodes, ["w1", "w2"]);
+    for p in &o.pods {
+        assert_eq!(p["metadata"]["namespace"], "kube-system");
+        let tolerations = p["spec"]["tolerations"].as_array().unwrap();
+        let has = |key: &str, effect: &str| {
+            tolerations.iter().any(|t| {
+                t["key"] == key
+                    && t["effect"] == effect
+                    && t["operator"] == "Exists"
+                    && t.get("tolerationSeconds").is_none()
+            })
+        };
+        assert!(has("node.kubernetes.io/not-ready", "NoExecute"));
+        assert!(has("node.kubernetes.io/unreachable", "NoExecute"));
+        for key in [
+            "disk-pressure",
+            "memory-pressure",
+            "pid-pressure",
+            "unschedulable",
+        ] {
+            assert!(
+                has(&format!("node.kubernetes.io/{key}"), "NoSchedule"),
+                "{key}"
+            );
+        }
+        assert!(matches!(
+            print::pod_status(p).as_str(),
+            "ErrImagePull" | "ImagePullBackOff" | "Running"
+        ));
+    }
+}
+
+#[test]
+fn row_34_guestbook_frontend_spreads_over_the_workers() {
+    let o = apply(&["examples__guestbook__frontend-deployment.yaml"]);
+    assert_eq!(o.trace.kubectl, ["deployment.apps/frontend created"]);
+    assert_eq!(o.pods.len(), 3);
+    let nodes: std::collections::BTreeSet<&str> = o
+        .pods
+        .iter()
+        .map(|p| p["spec"]["nodeName"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        nodes.len(),
+        2,
+        "requests count for LeastAllocated: both workers"
+    );
+}
+
+#[test]
+fn companion_replicaset_runs_three_pods() {
+    let o = apply(&["controllers__replicaset.yaml"]);
+    assert_eq!(o.trace.kubectl, ["replicaset.apps/my-repset created"]);
+    running_on_workers(&o, "my-repset-", 3);
+    let nodes: std::collections::BTreeSet<&str> = o
+        .pods
+        .iter()
+        .map(|p| p["spec"]["nodeName"].as_str().unwrap())
+        .collect();
+    assert_eq!(nodes.len(), 2);
+}

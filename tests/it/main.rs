@@ -5,4 +5,6 @@ mod browser;
 mod cli;
 mod corpus;
 mod golden;
+mod kubelet;
 mod scenarios;
+mod workloads;

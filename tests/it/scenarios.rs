@@ -59,8 +59,10 @@ impl Outcome {
 pub fn run(scenario: &sim::Scenario, seed: u64) -> Outcome {
     let trace = sim::run(scenario, &Cluster::default(), seed, sim::DEFAULT_HORIZON_MS);
     let etcd = trace.etcd_at(usize::MAX).clone();
+    // The pods the run made: not the kube-system pods the cluster was installed with.
     let pods = etcd
         .range("/registry/pods/")
+        .filter(|(key, _)| trace.initial.get(key).is_none())
         .map(|(_, kv)| api_object(kv))
         .collect();
     let events = etcd

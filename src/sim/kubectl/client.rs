@@ -83,6 +83,50 @@ pub enum Action {
         check_labels: Vec<(String, String)>,
         overwrite: bool,
     },
+    /// `kubectl create deployment NAME --image=… [--replicas=N]`: the object its
+    /// generator builds, POSTed with `fieldManager=kubectl-create`.
+    CreateObject {
+        doc: Value,
+    },
+    /// `kubectl expose deployment NAME --port=… [--target-port=…] [--type=…]`.
+    Expose {
+        resource: Resource,
+        namespace: String,
+        name: String,
+        port: i64,
+        target_port: Option<String>,
+        type_: Option<String>,
+    },
+    /// `kubectl scale deployment NAME --replicas=N`.
+    Scale {
+        resource: Resource,
+        namespace: String,
+        name: String,
+        replicas: i64,
+    },
+    /// `kubectl rollout status deployment/NAME`.
+    RolloutStatus {
+        namespace: String,
+        name: String,
+    },
+    /// `kubectl drain NODE [--ignore-daemonsets]`.
+    Drain {
+        node: String,
+        ignore_daemonsets: bool,
+    },
+    /// `kubectl get KIND,KIND…` or `kubectl get all`: one table per kind.
+    GetMany {
+        resources: Vec<Resource>,
+        namespace: String,
+        output: String,
+    },
+    /// `kubectl exec POD [-c C] -- COMMAND…`.
+    Exec {
+        namespace: String,
+        pod: String,
+        container: String,
+        command: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -145,6 +189,54 @@ enum Op {
         check_labels: Vec<(String, String)>,
         overwrite: bool,
     },
+    /// expose, step 1: read the object to expose.
+    ExposeGet {
+        resource: Resource,
+        namespace: String,
+        name: String,
+        port: i64,
+        target_port: Option<String>,
+        type_: Option<String>,
+    },
+    Scale {
+        resource: Resource,
+        namespace: String,
+        name: String,
+        replicas: i64,
+    },
+    /// rollout status: read the Deployment, then watch it until it has rolled out.
+    RolloutGet {
+        namespace: String,
+        name: String,
+    },
+    /// drain: list the node's pods, then evict them.
+    DrainList {
+        node: String,
+        ignore_daemonsets: bool,
+    },
+    Evict {
+        namespace: String,
+        name: String,
+    },
+    /// One table of a multi-kind get; `last` prints the empty notice if nothing showed.
+    GetPart {
+        resource: Resource,
+        namespace: String,
+        output: String,
+        last: bool,
+    },
+    ExecGet {
+        namespace: String,
+        pod: String,
+        container: String,
+        command: Vec<String>,
+    },
+    Exec {
+        namespace: String,
+        pod: String,
+        container: String,
+        command: Vec<String>,
+    },
     /// Something kubectl prints without asking the server (a client-side error).
     Print {
         line: String,
@@ -163,6 +255,11 @@ pub struct Kubectl {
     identity: Option<Identity>,
     /// `kubectl get pods -w` in progress: prints a row per watch event.
     watcher: Option<super::print::PodWatchPrinter>,
+    /// `kubectl rollout status` in progress: the Deployment (namespace, name) and the
+    /// last line printed.
+    rollout: Option<(String, String)>,
+    /// A multi-kind get printed a table already (the next one is set off by a blank line).
+    printed_part: bool,
 }
 
 impl Kubectl {
@@ -187,8 +284,29 @@ impl Kubectl {
                         impersonator: None,
                     },
                 });
+                self.printed_part = false;
                 self.queue.extend(plan(&command));
                 self.next(ctx);
+            }
+            Msg::Watch(event) if event.resource.plural == "deployments" => {
+                let Some((ns, name)) = self.rollout.clone() else {
+                    return;
+                };
+                if object::name(&event.object) != name || object::namespace(&event.object) != ns {
+                    return;
+                }
+                let (line, done) = rollout_status(&event.object);
+                self.print(line, false);
+                if done {
+                    self.rollout = None;
+                    ctx.send(
+                        Component::ApiServer,
+                        1,
+                        Msg::CloseWatch {
+                            resource: "deployments",
+                        },
+                    );
+                }
             }
             Msg::Watch(event) => {
                 if let Some(printer) = self.watcher.as_mut() {
@@ -382,6 +500,130 @@ impl Kubectl {
                     identity,
                     detailed: true,
                 },
+                Op::ExposeGet {
+                    resource,
+                    namespace,
+                    name,
+                    ..
+                } => Request {
+                    id,
+                    verb: Verb::Get,
+                    resource: *resource,
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                    subresource: None,
+                    query: vec![],
+                    body: None,
+                    identity,
+                    detailed: true,
+                },
+                Op::Scale {
+                    resource,
+                    namespace,
+                    name,
+                    replicas,
+                } => Request {
+                    id,
+                    verb: Verb::Patch,
+                    resource: *resource,
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                    subresource: Some("scale"),
+                    query: vec![],
+                    body: Some(json!({"spec": {"replicas": replicas}})),
+                    identity,
+                    detailed: true,
+                },
+                Op::RolloutGet { namespace, name } => Request {
+                    id,
+                    verb: Verb::Get,
+                    resource: resource_named("apps", "deployments").expect("deployments are served"),
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                    subresource: None,
+                    query: vec![],
+                    body: None,
+                    identity,
+                    detailed: true,
+                },
+                Op::DrainList { node, .. } => Request {
+                    id,
+                    verb: Verb::List,
+                    resource: resource_named("", "pods").expect("pods are served"),
+                    namespace: String::new(),
+                    name: String::new(),
+                    subresource: None,
+                    query: vec![("fieldSelector", format!("spec.nodeName%3D{node}"))],
+                    body: None,
+                    identity,
+                    detailed: true,
+                },
+                Op::Evict { namespace, name } => Request {
+                    id,
+                    verb: Verb::Create,
+                    resource: resource_named("", "pods").expect("pods are served"),
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                    subresource: Some("eviction"),
+                    query: vec![],
+                    body: Some(json!({"apiVersion": "policy/v1", "kind": "Eviction",
+                                      "metadata": {"name": name, "namespace": namespace}})),
+                    identity,
+                    detailed: true,
+                },
+                Op::GetPart {
+                    resource,
+                    namespace,
+                    ..
+                } => Request {
+                    id,
+                    verb: Verb::List,
+                    resource: *resource,
+                    namespace: if resource.namespaced { namespace.clone() } else { String::new() },
+                    name: String::new(),
+                    subresource: None,
+                    query: vec![("limit", "500".to_string())],
+                    body: None,
+                    identity,
+                    detailed: true,
+                },
+                Op::ExecGet { namespace, pod, .. } => Request {
+                    id,
+                    verb: Verb::Get,
+                    resource: resource_named("", "pods").expect("pods are served"),
+                    namespace: namespace.clone(),
+                    name: pod.clone(),
+                    subresource: None,
+                    query: vec![],
+                    body: None,
+                    identity,
+                    detailed: true,
+                },
+                Op::Exec {
+                    namespace,
+                    pod,
+                    container,
+                    command,
+                } => {
+                    // url.Values.Encode sorts the keys: command…, container, stderr, stdout.
+                    let mut query: Vec<(&'static str, String)> =
+                        command.iter().map(|c| ("command", c.clone())).collect();
+                    query.push(("container", container.clone()));
+                    query.push(("stderr", "true".into()));
+                    query.push(("stdout", "true".into()));
+                    Request {
+                        id,
+                        verb: Verb::Create,
+                        resource: resource_named("", "pods").expect("pods are served"),
+                        namespace: namespace.clone(),
+                        name: pod.clone(),
+                        subresource: Some("exec"),
+                        query,
+                        body: None,
+                        identity,
+                        detailed: true,
+                    }
+                }
                 Op::Delete {
                     resource,
                     namespace,
@@ -653,6 +895,250 @@ impl Kubectl {
                     self.print(format!("node/{name} {done}"), false);
                 }
             }
+            Op::ExposeGet {
+                resource,
+                namespace,
+                name,
+                port,
+                target_port,
+                type_,
+            } => {
+                if !response.ok() {
+                    self.error(&response, None, "");
+                    return;
+                }
+                match expose_service(
+                    &response.body,
+                    &name,
+                    port,
+                    target_port.as_deref(),
+                    type_.as_deref(),
+                ) {
+                    Ok(doc) => {
+                        let _ = (resource, namespace);
+                        if let Some(services) = resource_named("", "services") {
+                            self.queue.push_front(Op::Post {
+                                file: None,
+                                doc,
+                                resource: services,
+                                manager: "kubectl-expose",
+                                verb_word: "exposed",
+                            });
+                        }
+                    }
+                    Err(line) => self.print(line, true),
+                }
+            }
+            Op::Scale { resource, name, .. } => {
+                if response.ok() {
+                    self.print(format!("{}/{name} scaled", kind_word(&resource)), false);
+                } else {
+                    self.error(&response, None, "");
+                }
+            }
+            Op::RolloutGet { namespace, name } => {
+                if !response.ok() {
+                    self.error(&response, None, "");
+                    return;
+                }
+                let (line, done) = rollout_status(&response.body);
+                self.print(line, false);
+                if !done {
+                    // watchtools.UntilWithSync: watch the one Deployment from here on.
+                    self.rollout = Some((namespace.clone(), name.clone()));
+                    let resource_version =
+                        object::str_at(&response.body, "/metadata/resourceVersion").to_string();
+                    if let Some(resource) = resource_named("apps", "deployments") {
+                        self.queue.push_front(Op::Watch {
+                            resource,
+                            namespace,
+                            resource_version,
+                        });
+                    }
+                }
+            }
+            Op::DrainList {
+                node,
+                ignore_daemonsets,
+            } => {
+                if !response.ok() {
+                    self.error(&response, None, "");
+                    return;
+                }
+                let pods: Vec<Value> = response.body["items"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|p| object::str_at(p, "/spec/nodeName") == node)
+                    .filter(|p| {
+                        !matches!(object::str_at(p, "/status/phase"), "Succeeded" | "Failed")
+                    })
+                    .collect();
+                let owner_kind = |p: &Value| -> String {
+                    p.pointer("/metadata/ownerReferences")
+                        .and_then(Value::as_array)
+                        .and_then(|refs| refs.iter().find(|r| r["controller"] == true))
+                        .map(|r| object::str_at(r, "/kind").to_string())
+                        .unwrap_or_default()
+                };
+                let id = |p: &Value| format!("{}/{}", object::namespace(p), object::name(p));
+                let daemons: Vec<String> = pods
+                    .iter()
+                    .filter(|p| owner_kind(p) == "DaemonSet")
+                    .map(id)
+                    .collect();
+                let bare: Vec<String> = pods
+                    .iter()
+                    .filter(|p| owner_kind(p).is_empty())
+                    .map(id)
+                    .collect();
+                // drain.go GetPodsForDeletion: the filters' errors, then their warnings.
+                let mut errors = Vec::new();
+                if !bare.is_empty() {
+                    errors.push(format!(
+                        "cannot delete Pods that declare no controller (use --force to override): {}",
+                        bare.join(", ")
+                    ));
+                }
+                if !daemons.is_empty() && !ignore_daemonsets {
+                    errors.push(format!(
+                        "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): {}",
+                        daemons.join(", ")
+                    ));
+                }
+                if !errors.is_empty() {
+                    let line = format!(
+                        "error: unable to drain node \"{node}\" due to error: [{}], continuing command...\nThere are pending nodes to be drained:\n {node}\n{}",
+                        errors.join(", "),
+                        errors.join("\n")
+                    );
+                    self.print(line, true);
+                    return;
+                }
+                if !daemons.is_empty() {
+                    self.print(
+                        format!(
+                            "Warning: ignoring DaemonSet-managed Pods: {}",
+                            daemons.join(", ")
+                        ),
+                        false,
+                    );
+                }
+                let mut ops = Vec::new();
+                for p in pods.iter().filter(|p| owner_kind(p) != "DaemonSet") {
+                    self.print(format!("evicting pod {}", id(p)), false);
+                    ops.push(Op::Evict {
+                        namespace: object::namespace(p).to_string(),
+                        name: object::name(p).to_string(),
+                    });
+                }
+                ops.push(Op::Print {
+                    line: format!("node/{node} drained"),
+                    failed: false,
+                });
+                for op in ops.into_iter().rev() {
+                    self.queue.push_front(op);
+                }
+            }
+            Op::Evict { name, .. } => {
+                if response.ok() {
+                    self.print(format!("pod/{name} evicted"), false);
+                } else {
+                    self.error(&response, None, "");
+                }
+            }
+            Op::GetPart {
+                resource,
+                namespace,
+                output,
+                last,
+            } => {
+                if !response.ok() {
+                    self.error(&response, None, "");
+                    return;
+                }
+                let mut items: Vec<Value> = response.body["items"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                // With several kinds, kubectl names each row `kind.group/name`.
+                for item in &mut items {
+                    let name = format!("{}/{}", kind_word(&resource), object::name(item));
+                    object::set_at(item, "/metadata/name", json!(name));
+                }
+                let refs: Vec<&Value> = items.iter().collect();
+                let ns = if resource.namespaced {
+                    namespace.as_str()
+                } else {
+                    ""
+                };
+                if !items.is_empty() {
+                    if let Some(out) =
+                        super::print::get_table(resource.kind, &refs, ns, ctx.now, output == "wide")
+                    {
+                        let lead = if self.printed_part { "\n" } else { "" };
+                        self.print(format!("{lead}{}", out.stdout.trim_end()), false);
+                        self.printed_part = true;
+                    }
+                }
+                if last && !self.printed_part {
+                    self.print(
+                        super::print::no_resources_found(&namespace)
+                            .trim_end()
+                            .to_string(),
+                        false,
+                    );
+                }
+            }
+            Op::ExecGet {
+                namespace,
+                pod,
+                container,
+                command,
+            } => {
+                if !response.ok() {
+                    self.error(&response, None, "");
+                    return;
+                }
+                let phase = object::str_at(&response.body, "/status/phase");
+                if matches!(phase, "Succeeded" | "Failed") {
+                    self.print(
+                        format!("error: cannot exec into a container in a completed pod; current phase is {phase}"),
+                        true,
+                    );
+                    return;
+                }
+                let container = if container.is_empty() {
+                    object::str_at(&response.body, "/spec/containers/0/name").to_string()
+                } else {
+                    container
+                };
+                self.queue.push_front(Op::Exec {
+                    namespace,
+                    pod,
+                    container,
+                    command,
+                });
+            }
+            Op::Exec { .. } => {
+                if !response.ok() {
+                    // remotecommand's upgrade error is printed as kubectl's own.
+                    let message = object::str_at(&response.body, "/message");
+                    self.print(format!("error: {message}"), true);
+                    return;
+                }
+                let stdout = object::str_at(&response.body, "/stdout")
+                    .trim_end()
+                    .to_string();
+                if !stdout.is_empty() {
+                    self.print(stdout, false);
+                }
+                let code = response.body["exitCode"].as_i64().unwrap_or(0);
+                if code != 0 {
+                    self.print(format!("command terminated with exit code {code}"), true);
+                }
+            }
             Op::Print { .. } | Op::Watch { .. } => {}
         }
     }
@@ -885,7 +1371,233 @@ fn plan(command: &Command) -> Vec<Op> {
             namespace: namespace.clone(),
             name: name.clone(),
         }],
+        Action::CreateObject { doc } => {
+            match resource_for(object::api_version(doc), object::kind(doc)) {
+                Some(resource) => vec![Op::Post {
+                    file: None,
+                    doc: doc.clone(),
+                    resource,
+                    manager: "kubectl-create",
+                    verb_word: "created",
+                }],
+                None => vec![],
+            }
+        }
+        Action::Expose {
+            resource,
+            namespace,
+            name,
+            port,
+            target_port,
+            type_,
+        } => vec![Op::ExposeGet {
+            resource: *resource,
+            namespace: namespace.clone(),
+            name: name.clone(),
+            port: *port,
+            target_port: target_port.clone(),
+            type_: type_.clone(),
+        }],
+        Action::Scale {
+            resource,
+            namespace,
+            name,
+            replicas,
+        } => vec![Op::Scale {
+            resource: *resource,
+            namespace: namespace.clone(),
+            name: name.clone(),
+            replicas: *replicas,
+        }],
+        Action::RolloutStatus { namespace, name } => vec![Op::RolloutGet {
+            namespace: namespace.clone(),
+            name: name.clone(),
+        }],
+        Action::Drain {
+            node,
+            ignore_daemonsets,
+        } => vec![
+            Op::PatchNode {
+                name: node.clone(),
+                patch: json!({"spec": {"unschedulable": true}}),
+                done: "cordoned",
+                check_labels: vec![],
+                overwrite: true,
+            },
+            Op::DrainList {
+                node: node.clone(),
+                ignore_daemonsets: *ignore_daemonsets,
+            },
+        ],
+        Action::GetMany {
+            resources,
+            namespace,
+            output,
+        } => resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Op::GetPart {
+                resource: *r,
+                namespace: namespace.clone(),
+                output: output.clone(),
+                last: i + 1 == resources.len(),
+            })
+            .collect(),
+        Action::Exec {
+            namespace,
+            pod,
+            container,
+            command,
+        } => vec![Op::ExecGet {
+            namespace: namespace.clone(),
+            pod: pod.clone(),
+            container: container.clone(),
+            command: command.clone(),
+        }],
     }
+}
+
+/// What `kubectl rollout status` prints for a Deployment, and whether it is done
+/// (kubectl/pkg/polymorphichelpers/rollout_status.go DeploymentStatusViewer).
+pub fn rollout_status(d: &Value) -> (String, bool) {
+    let name = object::name(d);
+    let int = |p: &str| d.pointer(p).and_then(Value::as_i64).unwrap_or(0);
+    let generation = int("/metadata/generation");
+    let observed = int("/status/observedGeneration");
+    if generation > observed {
+        return (
+            "Waiting for deployment spec update to be observed...".to_string(),
+            false,
+        );
+    }
+    let progressing_failed = d
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .is_some_and(|cs| {
+            cs.iter()
+                .any(|c| c["type"] == "Progressing" && c["reason"] == "ProgressDeadlineExceeded")
+        });
+    if progressing_failed {
+        return (
+            format!("error: deployment \"{name}\" exceeded its progress deadline"),
+            true,
+        );
+    }
+    let replicas = d
+        .pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    let updated = int("/status/updatedReplicas");
+    let total = int("/status/replicas");
+    let available = int("/status/availableReplicas");
+    if updated < replicas {
+        return (
+            format!("Waiting for deployment \"{name}\" rollout to finish: {updated} out of {replicas} new replicas have been updated..."),
+            false,
+        );
+    }
+    if total > updated {
+        return (
+            format!(
+                "Waiting for deployment \"{name}\" rollout to finish: {} old replicas are pending termination...",
+                total - updated
+            ),
+            false,
+        );
+    }
+    if available < updated {
+        return (
+            format!("Waiting for deployment \"{name}\" rollout to finish: {available} of {updated} updated replicas are available..."),
+            false,
+        );
+    }
+    (
+        format!("deployment \"{name}\" successfully rolled out"),
+        true,
+    )
+}
+
+/// The Service `kubectl expose` builds from a Deployment (or ReplicaSet): its selector's
+/// matchLabels and labels, the port, and the target port (the port when not given).
+pub fn expose_service(
+    obj: &Value,
+    name: &str,
+    port: i64,
+    target_port: Option<&str>,
+    type_: Option<&str>,
+) -> Result<Value, String> {
+    let Some(selector) = obj
+        .pointer("/spec/selector/matchLabels")
+        .and_then(Value::as_object)
+        .filter(|m| !m.is_empty())
+    else {
+        return Err(format!(
+            "error: couldn't retrieve selectors via --selector flag or introspection: the {} has no selector",
+            object::kind(obj).to_lowercase()
+        ));
+    };
+    let target = match target_port {
+        Some(t) => match t.parse::<i64>() {
+            Ok(n) => json!(n),
+            Err(_) => json!(t),
+        },
+        None => json!(port),
+    };
+    let mut spec = json!({
+        "ports": [{"port": port, "protocol": "TCP", "targetPort": target}],
+        "selector": selector,
+    });
+    if let Some(t) = type_ {
+        spec["type"] = json!(t);
+    }
+    let mut metadata = json!({"name": name});
+    if let Some(labels) = obj.pointer("/metadata/labels").filter(|l| l.is_object()) {
+        metadata["labels"] = labels.clone();
+    }
+    if !object::namespace(obj).is_empty() {
+        metadata["namespace"] = json!(object::namespace(obj));
+    }
+    Ok(
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": spec,
+              "status": {"loadBalancer": {}}}),
+    )
+}
+
+/// What `kubectl create deployment NAME --image=IMAGE [--replicas=N]` builds
+/// (kubectl/pkg/cmd/create/create_deployment.go): label `app: NAME`, the container
+/// named after the image.
+pub fn create_deployment(
+    name: &str,
+    images: &[String],
+    replicas: i64,
+    namespace: Option<&str>,
+) -> Value {
+    let containers: Vec<Value> = images
+        .iter()
+        .map(|image| {
+            // buildPodSpec: the image's last path element without tag or digest.
+            let base = image.rsplit('/').next().unwrap_or(image);
+            let base = base.split(['@', ':']).next().unwrap_or(base);
+            json!({"image": image, "name": base, "resources": {}})
+        })
+        .collect();
+    let mut metadata = json!({"labels": {"app": name}, "name": name});
+    if let Some(ns) = namespace {
+        metadata["namespace"] = json!(ns);
+    }
+    json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": metadata,
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "strategy": {},
+            "template": {"metadata": {"labels": {"app": name}},
+                         "spec": {"containers": containers}},
+        },
+        "status": {},
+    })
 }
 
 fn verb_of(action: &Action) -> &'static str {
@@ -1014,6 +1726,18 @@ pub fn resource_alias(kind: &str) -> Result<Resource, String> {
         .ok_or_else(|| format!("error: the server doesn't have a resource type \"{kind}\""))
 }
 
+/// `KIND NAME` or `KIND/NAME`.
+fn kind_and_name(positional: &[String]) -> Result<(String, String), String> {
+    match positional {
+        [both] if both.contains('/') => {
+            let (k, n) = both.split_once('/').unwrap_or_default();
+            Ok((k.to_string(), n.to_string()))
+        }
+        [kind, name, ..] => Ok((kind.clone(), name.clone())),
+        _ => Err("error: resource(s) were provided, but no name was specified".into()),
+    }
+}
+
 /// Splits a command line into words, honouring single and double quotes.
 pub fn split_words(line: &str) -> Vec<String> {
     let mut words = Vec::new();
@@ -1065,6 +1789,11 @@ pub fn parse_command(line: &str, files: &BTreeMap<String, String>) -> Result<Com
     let mut container = String::new();
     let mut overwrite = false;
     let mut watch = false;
+    let mut replicas: Option<i64> = None;
+    let mut target_port: Option<String> = None;
+    let mut service_type: Option<String> = None;
+    let mut ignore_daemonsets = false;
+    let mut images: Vec<String> = Vec::new();
     let mut i = 0;
     let value = |flag: &str, args: &[String], i: &mut usize| -> Result<String, String> {
         let a = &args[*i];
@@ -1098,7 +1827,21 @@ pub fn parse_command(line: &str, files: &BTreeMap<String, String>) -> Result<Com
                 let flag = if a == "-n" { "-n" } else { "--namespace" };
                 namespace = Some(value(flag, args, &mut i)?);
             }
-            _ if a.starts_with("--image") => run.image = value("--image", args, &mut i)?,
+            _ if a.starts_with("--image") => {
+                run.image = value("--image", args, &mut i)?;
+                images.push(run.image.clone());
+            }
+            _ if a.starts_with("--replicas") => {
+                let v = value("--replicas", args, &mut i)?;
+                replicas = Some(v.parse().map_err(|_| {
+                    format!("error: invalid argument \"{v}\" for \"--replicas\" flag: strconv.ParseInt: parsing \"{v}\": invalid syntax")
+                })?);
+            }
+            _ if a.starts_with("--target-port") => {
+                target_port = Some(value("--target-port", args, &mut i)?)
+            }
+            _ if a.starts_with("--type") => service_type = Some(value("--type", args, &mut i)?),
+            "--ignore-daemonsets" => ignore_daemonsets = true,
             _ if a.starts_with("--port") => {
                 let v = value("--port", args, &mut i)?;
                 run.port =
@@ -1151,7 +1894,128 @@ pub fn parse_command(line: &str, files: &BTreeMap<String, String>) -> Result<Com
             .map(|t| (name.to_string(), t.clone()))
             .ok_or(format!("error: the path \"{name}\" does not exist"))
     };
+    let ns = namespace.clone().unwrap_or_else(|| "default".into());
     let action = match verb.as_str() {
+        "create"
+            if positional
+                .first()
+                .is_some_and(|k| k == "deployment" || k == "deploy") =>
+        {
+            let Some(name) = positional.get(1) else {
+                return Err("error: exactly one NAME is required, got 0".into());
+            };
+            if images.is_empty() {
+                return Err("error: required flag(s) \"image\" not set".into());
+            }
+            Action::CreateObject {
+                doc: create_deployment(name, &images, replicas.unwrap_or(1), namespace.as_deref()),
+            }
+        }
+        "expose" => {
+            let (kind, name) = kind_and_name(&positional)?;
+            let resource = resource_alias(&kind)?;
+            if !matches!(resource.plural, "deployments" | "replicasets") {
+                return Err(format!(
+                    "error: podflow's kubectl exposes deployments and replicasets, not {}",
+                    resource.plural
+                ));
+            }
+            let Some(port) = run.port else {
+                return Err("error: couldn't find port via --port flag or introspection".into());
+            };
+            Action::Expose {
+                resource,
+                namespace: ns,
+                name,
+                port: i64::from(port),
+                target_port,
+                type_: service_type,
+            }
+        }
+        "scale" => {
+            let (kind, name) = kind_and_name(&positional)?;
+            let resource = resource_alias(&kind)?;
+            let Some(replicas) = replicas else {
+                return Err("error: required flag(s) \"replicas\" not set".into());
+            };
+            Action::Scale {
+                resource,
+                namespace: ns,
+                name,
+                replicas,
+            }
+        }
+        "rollout" => {
+            let rest: Vec<String> = positional.iter().skip(1).cloned().collect();
+            if positional.first().map(String::as_str) != Some("status") {
+                return Err("error: podflow's kubectl knows rollout status".into());
+            }
+            let (kind, name) = kind_and_name(&rest)?;
+            if resource_alias(&kind)?.plural != "deployments" {
+                return Err("error: podflow's kubectl follows the rollout of deployments".into());
+            }
+            Action::RolloutStatus {
+                namespace: ns,
+                name,
+            }
+        }
+        "drain" => {
+            let Some(node) = positional.first() else {
+                return Err("error: USAGE: drain NODE [flags]".into());
+            };
+            Action::Drain {
+                node: node.strip_prefix("node/").unwrap_or(node).to_string(),
+                ignore_daemonsets,
+            }
+        }
+        "exec" => {
+            let Some(pod) = positional.first() else {
+                return Err("error: expected 'exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...]'.".into());
+            };
+            if run.args.is_empty() {
+                return Err(
+                    "error: you must specify at least one command for the container".into(),
+                );
+            }
+            Action::Exec {
+                namespace: ns,
+                pod: pod.strip_prefix("pod/").unwrap_or(pod).to_string(),
+                container,
+                command: run.args.clone(),
+            }
+        }
+        "get"
+            if positional
+                .first()
+                .is_some_and(|w| w.contains(',') || w == "all") =>
+        {
+            let mut resources = Vec::new();
+            for kind in positional[0].split(',') {
+                if kind == "all" {
+                    // The `all` category: pods, services, daemonsets, deployments,
+                    // replicasets, statefulsets, jobs, cronjobs (those podflow serves).
+                    for (g, p) in [
+                        ("", "pods"),
+                        ("", "services"),
+                        ("apps", "daemonsets"),
+                        ("apps", "deployments"),
+                        ("apps", "replicasets"),
+                        ("batch", "jobs"),
+                    ] {
+                        if let Some(r) = resource_named(g, p) {
+                            resources.push(r);
+                        }
+                    }
+                } else {
+                    resources.push(resource_alias(kind)?);
+                }
+            }
+            Action::GetMany {
+                resources,
+                namespace: ns,
+                output,
+            }
+        }
         "apply" | "create" => {
             let Some(f) = file else {
                 return Err("error: must specify one of -f and -k".into());
@@ -1192,15 +2056,7 @@ pub fn parse_command(line: &str, files: &BTreeMap<String, String>) -> Result<Com
                         )
                     }
                 };
-                let plural = match kind.as_str() {
-                    "pod" | "pods" | "po" => "pods",
-                    other => {
-                        return Err(format!(
-                            "error: the server doesn't have a resource type \"{other}\""
-                        ))
-                    }
-                };
-                let resource = resource_named("", plural).ok_or("error: unknown resource")?;
+                let resource = resource_alias(&kind)?;
                 Action::Delete {
                     resource,
                     namespace: namespace.clone().unwrap_or_else(|| "default".into()),

@@ -9,6 +9,9 @@ use super::Scenario;
 /// kubectl (reference B.1.1; `creationTimestamp: null` is omitted by newer clients).
 pub const NGINX: &str = include_str!("nginx.yaml");
 
+/// The Deployment of the website's controllers/nginx-deployment.yaml (corpus row 26).
+pub const DEPLOYMENT: &str = include_str!("deployment.yaml");
+
 /// One teaching preset.
 #[derive(Clone, Copy, Debug)]
 pub struct Preset {
@@ -22,6 +25,8 @@ pub struct Preset {
     pub then: &'static [(u64, &'static str)],
     /// `--as` user for the apply, when the lesson is about RBAC.
     pub as_user: Option<&'static str>,
+    /// Other files the `then` commands read (name, content).
+    pub files: &'static [(&'static str, &'static str)],
 }
 
 impl Preset {
@@ -33,6 +38,9 @@ impl Preset {
             Some(user) => format!("kubectl apply -f {} --as={user}", super::MANIFEST_FILE),
             None => format!("kubectl apply -f {}", super::MANIFEST_FILE),
         };
+        for (name, text) in self.files {
+            s.files.insert(name.to_string(), text.to_string());
+        }
         s.commands.push((0, apply));
         for (at, line) in self.then {
             s.commands.push((*at, line.to_string()));
@@ -49,6 +57,7 @@ pub const PRESETS: &[Preset] = &[
         manifest: NGINX,
         then: &[],
         as_user: None,
+        files: &[],
     },
     Preset {
         id: "unschedulable",
@@ -57,6 +66,7 @@ pub const PRESETS: &[Preset] = &[
         manifest: include_str!("unschedulable.yaml"),
         then: &[],
         as_user: None,
+        files: &[],
     },
     Preset {
         id: "taint",
@@ -65,6 +75,7 @@ pub const PRESETS: &[Preset] = &[
         manifest: include_str!("taint.yaml"),
         then: &[],
         as_user: None,
+        files: &[],
     },
     Preset {
         id: "node-selector",
@@ -73,6 +84,7 @@ pub const PRESETS: &[Preset] = &[
         manifest: include_str!("node-selector.yaml"),
         then: &[],
         as_user: None,
+        files: &[],
     },
     Preset {
         id: "image-not-found",
@@ -81,6 +93,7 @@ pub const PRESETS: &[Preset] = &[
         manifest: include_str!("image-not-found.yaml"),
         then: &[],
         as_user: None,
+        files: &[],
     },
     Preset {
         id: "crashloop",
@@ -89,6 +102,7 @@ pub const PRESETS: &[Preset] = &[
         manifest: include_str!("crashloop.yaml"),
         then: &[],
         as_user: None,
+        files: &[],
     },
     Preset {
         id: "liveness",
@@ -97,6 +111,7 @@ pub const PRESETS: &[Preset] = &[
         manifest: include_str!("liveness.yaml"),
         then: &[],
         as_user: None,
+        files: &[],
     },
     Preset {
         id: "readiness",
@@ -105,6 +120,7 @@ pub const PRESETS: &[Preset] = &[
         manifest: include_str!("readiness.yaml"),
         then: &[],
         as_user: None,
+        files: &[],
     },
     Preset {
         id: "missing-configmap",
@@ -113,6 +129,7 @@ pub const PRESETS: &[Preset] = &[
         manifest: include_str!("missing-configmap.yaml"),
         then: &[],
         as_user: None,
+        files: &[],
     },
     Preset {
         id: "init-containers",
@@ -121,6 +138,7 @@ pub const PRESETS: &[Preset] = &[
         manifest: include_str!("init-containers.yaml"),
         then: &[],
         as_user: None,
+        files: &[],
     },
     Preset {
         id: "validation-error",
@@ -129,6 +147,7 @@ pub const PRESETS: &[Preset] = &[
         manifest: include_str!("validation-error.yaml"),
         then: &[],
         as_user: None,
+        files: &[],
     },
     Preset {
         id: "unknown-field",
@@ -137,6 +156,7 @@ pub const PRESETS: &[Preset] = &[
         manifest: include_str!("unknown-field.yaml"),
         then: &[],
         as_user: None,
+        files: &[],
     },
     Preset {
         id: "already-exists",
@@ -145,6 +165,7 @@ pub const PRESETS: &[Preset] = &[
         manifest: NGINX,
         then: &[(5_000, "kubectl create -f pod.yaml")],
         as_user: None,
+        files: &[],
     },
     Preset {
         id: "rbac-forbidden",
@@ -153,6 +174,7 @@ pub const PRESETS: &[Preset] = &[
         manifest: NGINX,
         then: &[],
         as_user: Some("jane"),
+        files: &[],
     },
     Preset {
         id: "delete",
@@ -161,6 +183,103 @@ pub const PRESETS: &[Preset] = &[
         manifest: NGINX,
         then: &[(10_000, "kubectl delete pod nginx")],
         as_user: None,
+        files: &[],
+    },
+    Preset {
+        id: "deployment",
+        title: "A Deployment with three replicas",
+        lesson: "The Deployment controller creates a ReplicaSet, the ReplicaSet controller creates the pods, 1 then 2 at a time.",
+        manifest: DEPLOYMENT,
+        then: &[],
+        as_user: None,
+        files: &[],
+    },
+    Preset {
+        id: "deployment-service",
+        title: "A Deployment and its Service in one file",
+        lesson: "The Service gets a ClusterIP, the EndpointSlice controller lists the ready pods, kube-proxy writes the rules on every node.",
+        manifest: include_str!("deployment-service.yaml"),
+        then: &[(20_000, "kubectl get svc,endpointslices")],
+        as_user: None,
+        files: &[],
+    },
+    Preset {
+        id: "scale-down",
+        title: "Scaling a Deployment down",
+        lesson: "kubectl scale changes spec.replicas; the ReplicaSet controller deletes the extra pods, gracefully.",
+        manifest: DEPLOYMENT,
+        then: &[(20_000, "kubectl scale deployment nginx-deployment --replicas=1")],
+        as_user: None,
+        files: &[],
+    },
+    Preset {
+        id: "rolling-update",
+        title: "A rolling update",
+        lesson: "A new image makes a new ReplicaSet: it is scaled up and the old one down, within maxSurge and maxUnavailable.",
+        manifest: DEPLOYMENT,
+        then: &[
+            (20_000, "kubectl apply -f deployment-v2.yaml"),
+            (20_500, "kubectl rollout status deployment/nginx-deployment"),
+        ],
+        as_user: None,
+        files: &[("deployment-v2.yaml", include_str!("deployment-v2.yaml"))],
+    },
+    Preset {
+        id: "job",
+        title: "A Job that completes",
+        lesson: "The Job controller runs a pod to completion, then marks the Job Complete.",
+        manifest: include_str!("job.yaml"),
+        then: &[],
+        as_user: None,
+        files: &[],
+    },
+    Preset {
+        id: "job-backoff",
+        title: "A Job that keeps failing",
+        lesson: "Each failed pod is replaced after a doubling back-off until backoffLimit is exceeded: BackoffLimitExceeded.",
+        manifest: include_str!("job-backoff.yaml"),
+        then: &[],
+        as_user: None,
+        files: &[],
+    },
+    Preset {
+        id: "daemonset",
+        title: "A DaemonSet",
+        lesson: "One pod per node that accepts it: the control plane's taint keeps it off cp.",
+        manifest: include_str!("daemonset.yaml"),
+        then: &[],
+        as_user: None,
+        files: &[],
+    },
+    Preset {
+        id: "delete-deployment",
+        title: "Deleting a Deployment",
+        lesson: "The garbage collector deletes what the Deployment owned: its ReplicaSet, then the pods.",
+        manifest: DEPLOYMENT,
+        then: &[(20_000, "kubectl delete deployment nginx-deployment")],
+        as_user: None,
+        files: &[],
+    },
+    Preset {
+        id: "nodeport",
+        title: "A NodePort Service",
+        lesson: "A NodePort from 30000-32767 opens the Service on every node's IP: kube-proxy adds KUBE-NODEPORTS rules.",
+        manifest: include_str!("nodeport.yaml"),
+        then: &[(20_000, "kubectl get svc my-nginx")],
+        as_user: None,
+        files: &[],
+    },
+    Preset {
+        id: "dns",
+        title: "Looking a Service up in DNS",
+        lesson: "A pod's resolver asks CoreDNS, which answers my-nginx.default.svc.cluster.local with the ClusterIP.",
+        manifest: include_str!("deployment-service.yaml"),
+        then: &[
+            (1_000, "kubectl run box --image=busybox:1.36 -- sleep 3600"),
+            (20_000, "kubectl exec box -- nslookup my-nginx"),
+        ],
+        as_user: None,
+        files: &[],
     },
 ];
 

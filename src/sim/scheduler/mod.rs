@@ -23,7 +23,7 @@
 
 mod plugins;
 mod resources;
-mod selectors;
+pub mod selectors;
 
 #[cfg(test)]
 mod tests;

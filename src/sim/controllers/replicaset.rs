@@ -1,0 +1,156 @@
+//! The ReplicaSet controller (pkg/controller/replicaset): as many active pods as
+//! `spec.replicas`, created from the template with `generateName: <rs>-` in slow-start
+//! batches (1, 2, 4, …: a batch waits for the previous one to succeed), deleted unready
+//! and newest first, and the status counts (`replicas`, `fullyLabeledReplicas`,
+//! `readyReplicas`, `availableReplicas`, `observedGeneration`).
+
+use serde_json::{json, Value};
+
+use super::{int, is_active, is_ready, owned, pod_from_template, ControllerManager, Key, OnOk};
+use crate::sim::engine::{resource_named, Ctx, Verb};
+use crate::sim::object;
+
+const CONTROLLER: &str = "replicaset-controller";
+
+/// `burstReplicas`: at most this many creates or deletes per sync.
+pub const BURST_REPLICAS: usize = 500;
+
+pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
+    let (_, ns, name) = key;
+    let Some(rs) = super::get(ctx, &format!("/registry/replicasets/{ns}/{name}")) else {
+        cm.batch.remove(key);
+        return;
+    };
+    if rs.pointer("/metadata/deletionTimestamp").is_some() {
+        return;
+    }
+    let uid = object::str_at(&rs, "/metadata/uid").to_string();
+    let pods = owned(ctx, "pods", ns, &uid);
+    let active: Vec<&Value> = pods.iter().filter(|p| is_active(p)).collect();
+    let want = int(&rs, "/spec/replicas", 1).max(0) as usize;
+    let Some(pods_resource) = resource_named("", "pods") else {
+        return;
+    };
+    if active.len() < want {
+        // slowStartBatch: 1, then 2, 4, … while every create of the batch succeeds.
+        let batch = cm.batch.get(key).copied().unwrap_or(1);
+        let count = (want - active.len()).min(batch).min(BURST_REPLICAS);
+        let template = rs.pointer("/spec/template").cloned().unwrap_or(json!({}));
+        for _ in 0..count {
+            let pod = pod_from_template(&rs, &template, name);
+            cm.request(
+                ctx,
+                key,
+                CONTROLLER,
+                Verb::Create,
+                pods_resource,
+                ns,
+                "",
+                None,
+                Some(pod),
+                OnOk::Event {
+                    controller: CONTROLLER,
+                    involved: rs.clone(),
+                    type_: "Normal",
+                    reason: "SuccessfulCreate",
+                    // The pod's name is only known from the response: filled in there.
+                    message: String::new(),
+                },
+            );
+        }
+        cm.batch.insert(key.clone(), batch * 2);
+    } else {
+        cm.batch.remove(key);
+        if active.len() > want {
+            let mut victims: Vec<&Value> = active.clone();
+            // getPodsToDelete ranks pods: unassigned, then pending, then not ready, then
+            // the most recently created go first.
+            victims.sort_by(|a, b| {
+                rank(a)
+                    .cmp(&rank(b))
+                    .then_with(|| {
+                        object::str_at(b, "/metadata/creationTimestamp")
+                            .cmp(object::str_at(a, "/metadata/creationTimestamp"))
+                    })
+                    .then_with(|| object::name(b).cmp(object::name(a)))
+            });
+            for pod in victims
+                .into_iter()
+                .take((active.len() - want).min(BURST_REPLICAS))
+            {
+                let pod_name = object::name(pod).to_string();
+                cm.request(
+                    ctx,
+                    key,
+                    CONTROLLER,
+                    Verb::Delete,
+                    pods_resource,
+                    ns,
+                    &pod_name,
+                    None,
+                    Some(json!({"kind": "DeleteOptions", "apiVersion": "v1"})),
+                    OnOk::Event {
+                        controller: CONTROLLER,
+                        involved: rs.clone(),
+                        type_: "Normal",
+                        reason: "SuccessfulDelete",
+                        message: format!("Deleted pod: {pod_name}"),
+                    },
+                );
+            }
+        }
+    }
+    update_status(cm, ctx, key, &rs, &active);
+}
+
+fn rank(pod: &Value) -> (u8, u8, u8) {
+    let assigned = !object::str_at(pod, "/spec/nodeName").is_empty();
+    let phase = match object::str_at(pod, "/status/phase") {
+        "Pending" => 0,
+        "Unknown" => 1,
+        _ => 2,
+    };
+    (u8::from(assigned), phase, u8::from(is_ready(pod)))
+}
+
+fn update_status(
+    cm: &mut ControllerManager,
+    ctx: &mut Ctx<'_>,
+    key: &Key,
+    rs: &Value,
+    active: &[&Value],
+) {
+    let Some(resource) = resource_named("apps", "replicasets") else {
+        return;
+    };
+    let ready = active.iter().filter(|p| is_ready(p)).count();
+    // minReadySeconds is not modelled beyond 0: a ready pod is available at once.
+    let mut status = json!({
+        "replicas": active.len(),
+        "observedGeneration": int(rs, "/metadata/generation", 1),
+    });
+    for (field, value) in [
+        ("fullyLabeledReplicas", active.len()),
+        ("readyReplicas", ready),
+        ("availableReplicas", ready),
+    ] {
+        if value > 0 {
+            status[field] = json!(value);
+        }
+    }
+    if rs.get("status") == Some(&status) {
+        return;
+    }
+    cm.request(
+        ctx,
+        key,
+        CONTROLLER,
+        Verb::Update,
+        resource,
+        object::namespace(rs),
+        object::name(rs),
+        Some("status"),
+        Some(json!({"status": status})),
+        OnOk::Nothing,
+    );
+}
