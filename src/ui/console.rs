@@ -4,9 +4,10 @@
 //!
 //! Two kinds of command (see [`classify`]):
 //! - commands that change the cluster (`apply`, `create`, `run`, `delete`, `label`,
-//!   `cordon`, `uncordon`, and `get -w`, which streams) join the scenario at the cursor's
-//!   time: the simulation runs again and the trace changes from there on; the cursor stays;
-//! - read commands (`get`, `describe`, `logs`) print what they would print at the current
+//!   `cordon`, `uncordon`, `scale`, `expose`, `drain`, and `get -w` and `rollout status`,
+//!   which print as things happen) join the scenario at the cursor's time: the
+//!   simulation runs again and the trace changes from there on; the cursor stays;
+//! - read commands (`get`, `describe`, `logs`, `exec`) print what they would print at the current
 //!   step: the same scenario runs once more with the read added at the step's time, and
 //!   the console shows the lines that run printed in addition. The shown trace is untouched.
 //!
@@ -44,8 +45,11 @@ pub fn classify(line: &str, files: &BTreeMap<String, String>) -> Result<Kind, St
     Ok(match command.action {
         client::Action::Get { watch: true, .. } => Kind::Change,
         client::Action::Get { .. }
+        | client::Action::GetMany { .. }
         | client::Action::Describe { .. }
-        | client::Action::Logs { .. } => Kind::Read,
+        | client::Action::Logs { .. }
+        | client::Action::Exec { .. } => Kind::Read,
+        // `rollout status` waits and prints as the rollout goes: it joins the scenario.
         _ => Kind::Change,
     })
 }
@@ -452,6 +456,8 @@ mod tests {
             "kubectl describe pod nginx",
             "kubectl logs nginx",
             "kubectl get nodes",
+            "kubectl get all",
+            "kubectl exec nginx -- hostname",
         ] {
             assert_eq!(classify(read, &f), Ok(Kind::Read), "{read}");
         }
@@ -463,6 +469,8 @@ mod tests {
             "kubectl label node w1 disktype=ssd",
             "kubectl cordon w1",
             "kubectl get pods -w",
+            "kubectl scale deployment web --replicas=3",
+            "kubectl rollout status deployment/web",
         ] {
             assert_eq!(classify(change, &f), Ok(Kind::Change), "{change}");
         }
