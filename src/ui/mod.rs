@@ -9,11 +9,15 @@
 
 mod cluster;
 mod cluster_editor;
+mod console;
+mod describe;
 mod editor;
 mod etcd;
 mod flow;
+mod gallery;
 mod highlight;
 mod hooks;
+mod keyspace;
 mod markers;
 mod narration;
 mod state;
@@ -32,6 +36,7 @@ pub fn App() -> impl IntoView {
     let help = RwSignal::new(false);
     hooks::use_local_storage(state);
     cluster_editor::use_cluster_storage(state);
+    console::use_script_storage(state);
     hooks::use_playback(state);
     hooks::use_shortcuts(state, help, marks);
 
@@ -44,6 +49,7 @@ pub fn App() -> impl IntoView {
                 </div>
                 <p class="tagline">"What really happens when you create a Kubernetes pod"</p>
                 <cluster_editor::ClusterEditor/>
+                <gallery::Gallery/>
                 <button
                     type="button"
                     class="help-button"
@@ -56,10 +62,10 @@ pub fn App() -> impl IntoView {
                 </button>
             </header>
             <main class="workspace">
-                <editor::ManifestEditor/>
+                <console::EditorStack/>
                 <cluster::ClusterView/>
                 <flow::MessageFlow/>
-                <etcd::EtcdKeyspace/>
+                <describe::Inspector/>
                 <narration::Narration/>
             </main>
             <timeline::Timeline/>

@@ -4,13 +4,16 @@
 //! manifest: RwSignal<String> ─► simulation: Memo ─► trace (last good) ─► panels
 //! cursor:   RwSignal<usize>  ───────────────────────────────────────────┘
 //! playing:  RwSignal<bool>   (the playback timer writes the cursor only)
+//! apply, commands: RwSignal   ─► (the scenario: the manifest applied at 0 s, then the
+//!                                 learner's kubectl commands) ─► simulation
+//! selected: RwSignal<Option<String>> (the pod the describe panel shows)
 //! ```
 
 use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use crate::sim::{self, cluster::Cluster, trace::Trace, Simulation};
+use crate::sim::{self, cluster::Cluster, trace::Trace, Scenario, Simulation};
 
 /// An `Arc` compared by identity, so a memo holding a large value notices a change in
 /// O(1) and never walks the value.
@@ -49,24 +52,36 @@ pub struct AppState {
     /// Steps per second while playing.
     pub speed: RwSignal<u32>,
     pub cluster: RwSignal<Arc<Cluster>>,
+    /// The command line that applies the manifest at 0 s (`kubectl apply -f pod.yaml`;
+    /// a preset may add `--as=jane`).
+    pub apply: RwSignal<String>,
+    /// kubectl commands the learner (or a preset) added, at simulated times in ms.
+    pub commands: RwSignal<Vec<(u64, String)>>,
+    /// The pod the learner clicked in the cluster view and the describe panel shows, as
+    /// `namespace/name`; `None`: the manifest's first pod.
+    pub selected: RwSignal<Option<String>>,
     /// The latest simulation of the manifest, whether or not it parsed.
     pub simulation: Memo<Shared<Simulation>>,
     /// The last trace of a manifest that parsed; kept while the text is invalid.
     pub trace: Memo<Shared<Trace>>,
     /// True while the editor text has errors and `trace` is the last good one.
     pub stale: Memo<bool>,
-    /// The pod a learner clicked in the cluster view, as `namespace/name`.
-    pub selected: RwSignal<Option<String>>,
 }
 
 impl AppState {
     pub fn new() -> Self {
         let manifest = RwSignal::new(sim::scenarios::NGINX.to_string());
         let cluster = RwSignal::new(Arc::new(Cluster::default()));
+        let apply = RwSignal::new(default_apply());
+        let commands = RwSignal::new(Vec::new());
         let simulation = Memo::new(move |_| {
             let text = manifest.get();
             let cluster = cluster.get();
-            Shared(Arc::new(sim::simulate(&text, &cluster, SEED)))
+            let scenario = apply.with(|a| commands.with(|c| scenario(&text, a, c)));
+            Shared(Arc::new(Simulation {
+                parsed: sim::manifest::parse(&text),
+                trace: sim::run(&scenario, &cluster, SEED, sim::DEFAULT_HORIZON_MS),
+            }))
         });
         let trace = Memo::new(move |previous: Option<&Shared<Trace>>| {
             let simulation = simulation.get();
@@ -82,10 +97,12 @@ impl AppState {
             playing: RwSignal::new(false),
             speed: RwSignal::new(4),
             cluster,
+            apply,
+            commands,
+            selected: RwSignal::new(None),
             simulation,
             trace,
             stale,
-            selected: RwSignal::new(None),
         }
     }
 
@@ -101,8 +118,60 @@ impl AppState {
     }
 }
 
+/// `kubectl apply -f pod.yaml`.
+pub fn default_apply() -> String {
+    format!("kubectl apply -f {}", sim::MANIFEST_FILE)
+}
+
+/// The run the app shows: `manifest` as `pod.yaml`, `apply` at 0 s, then `commands` in
+/// time order (the order a learner added them in breaks ties).
+pub fn scenario(manifest: &str, apply: &str, commands: &[(u64, String)]) -> Scenario {
+    let mut s = Scenario::default();
+    s.files
+        .insert(sim::MANIFEST_FILE.to_string(), manifest.to_string());
+    s.commands.push((0, apply.to_string()));
+    let mut extra = commands.to_vec();
+    extra.sort_by_key(|(at, _)| *at);
+    s.commands.extend(extra);
+    s
+}
+
 impl Default for AppState {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_scenario_is_what_simulate_runs() {
+        let text = sim::scenarios::NGINX;
+        let cluster = Cluster::default();
+        let ours = sim::run(
+            &scenario(text, &default_apply(), &[]),
+            &cluster,
+            SEED,
+            sim::DEFAULT_HORIZON_MS,
+        );
+        let theirs = sim::simulate(text, &cluster, SEED).trace;
+        assert_eq!(ours.to_string(), theirs.to_string());
+    }
+
+    #[test]
+    fn commands_run_in_time_order() {
+        let s = scenario(
+            "x",
+            "kubectl apply -f pod.yaml --as=jane",
+            &[(9, "b".into()), (3, "a".into()), (9, "c".into())],
+        );
+        let lines: Vec<&str> = s.commands.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(
+            lines,
+            ["kubectl apply -f pod.yaml --as=jane", "a", "b", "c"]
+        );
+        assert_eq!(s.files["pod.yaml"], "x");
     }
 }

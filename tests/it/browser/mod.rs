@@ -531,3 +531,305 @@ async fn cluster_and_narration_at_360_768_and_1440_px() {
         );
     }
 }
+
+// ---- ui2: etcd key details, kubectl console, describe, scenario gallery ----
+
+const NGINX_KEY: &str = "tr[data-key=\"/registry/pods/default/nginx\"]";
+const CONSOLE_INPUT: &str = "[data-testid=\"kubectl-console\"] input";
+
+/// Shows the console: on a desktop it shares the editor's area behind a tab.
+async fn show_console(browser: &Browser) -> Result<(), harness::Error> {
+    if browser.visible("[data-tab=\"kubectl\"]").await? {
+        browser.click("[data-tab=\"kubectl\"]").await?;
+    }
+    Ok(())
+}
+
+/// Scrolls an element to the middle of the window (clear of the sticky player).
+async fn centre(browser: &Browser, css: &str) -> Result<(), harness::Error> {
+    browser
+        .eval_u64(&format!(
+            "document.querySelector('{}').scrollIntoView({{block: 'center'}}); return 0;",
+            css.replace('\'', "\\'")
+        ))
+        .await?;
+    Ok(())
+}
+
+/// The total number of steps, from the player's `step N of M`.
+fn total_steps(position: &str) -> usize {
+    position
+        .rsplit(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn an_etcd_key_shows_its_yaml_and_its_history() {
+    let browser = Browser::start(1440, 900).await;
+    let outcome = async {
+        browser.open("").await?;
+        browser.click("button[aria-label=\"jump to end\"]").await?;
+        let row = browser.exists(NGINX_KEY).await?;
+        browser.click(&format!("{NGINX_KEY} .key-button")).await?;
+        let yaml = browser.text(".key-detail pre.yaml").await?;
+        browser.click("#etcd-tab-history").await?;
+        let entries = browser.count(".key-detail .history li").await?;
+        let history = browser.text(".key-detail .history").await?;
+        browser.screenshot("etcd-history-1440.png").await?;
+        // The second write is the scheduler's Binding: jump there.
+        browser
+            .click(".key-detail .history li:nth-child(2) .jump")
+            .await?;
+        let position = browser.text(".timeline .position").await?;
+        let bind_step = browser
+            .attributes(".key-detail .history li:nth-child(2)", "data-step")
+            .await?;
+        let written = browser
+            .attributes("tr.written[data-key]", "data-key")
+            .await?;
+        // The create (history entry 1), then three steps on: the scheduler's watch sees it.
+        browser
+            .click(".key-detail .history li:nth-child(1) .jump")
+            .await?;
+        browser.blur().await?;
+        browser.press("\u{e014}\u{e014}\u{e014}").await?;
+        let status = browser.text(".etcd-status").await?;
+        let watched = browser.attributes("tr.watched", "data-key").await?;
+        let errors = browser.console_errors().await?;
+        Ok::<_, harness::Error>((
+            row, yaml, entries, history, position, bind_step, written, status, watched, errors,
+        ))
+    }
+    .await;
+    let (row, yaml, entries, history, position, bind_step, written, status, watched, errors) =
+        browser.finish(outcome).await;
+    assert!(row, "the pod's key row is in the tree");
+    assert!(yaml.contains("nodeName:"), "{yaml}");
+    assert!(yaml.contains("resourceVersion:"), "the API's view: {yaml}");
+    assert!(entries >= 3, "history entries: {entries}\n{history}");
+    assert!(history.contains("kube-scheduler"), "{history}");
+    assert!(history.contains("spec.nodeName"), "{history}");
+    assert!(history.contains("status.podIP"), "{history}");
+    let step: usize = bind_step[0].parse().unwrap_or(0);
+    assert!(
+        position.starts_with(&format!("step {} of ", step + 1)),
+        "{position} after jumping to step {step}"
+    );
+    assert_eq!(
+        written,
+        ["/registry/pods/default/nginx"],
+        "the Bind writes the pod"
+    );
+    assert!(
+        status.starts_with("watch ADDED /registry/pods/default/nginx"),
+        "{status}"
+    );
+    assert_eq!(watched, ["/registry/pods/default/nginx"]);
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
+#[tokio::test]
+async fn the_console_reads_at_the_cursor_and_adds_commands_to_the_scenario() {
+    let browser = Browser::start(1440, 900).await;
+    let outcome = async {
+        browser.open("").await?;
+        browser.click("button[aria-label=\"jump to end\"]").await?;
+        let before = browser.text(".timeline .position").await?;
+        show_console(&browser).await?;
+        let applied = browser.text(".transcript .entry.script").await?;
+        browser
+            .type_into(CONSOLE_INPUT, "kubectl get pods\u{e007}")
+            .await?;
+        let read = browser.text(".transcript .entry.read pre.output").await?;
+        let after_read = browser.text(".timeline .position").await?;
+        browser.type_into(CONSOLE_INPUT, "\u{e013}").await?; // ↑
+        let recalled = browser.text_value(CONSOLE_INPUT).await?;
+        browser
+            .replace_text(CONSOLE_INPUT, "kubectl frob\u{e007}")
+            .await?;
+        let unknown = browser
+            .text(".transcript .entry.read:last-child pre.output")
+            .await?;
+        browser
+            .replace_text(CONSOLE_INPUT, "kubectl delete pod nginx\u{e007}")
+            .await?;
+        let after_delete = browser.text(".timeline .position").await?;
+        let deleted = browser
+            .text(".transcript .entry.script:nth-child(2)")
+            .await?;
+        browser.screenshot("console-1440.png").await?;
+        browser.click("button[aria-label=\"jump to end\"]").await?;
+        let pod_left = browser.exists("[data-pod=\"default/nginx\"]").await?;
+        // The added command survives a reload.
+        browser.reload().await?;
+        show_console(&browser).await?;
+        let kept = browser
+            .text(".transcript .entry.script:nth-child(2)")
+            .await?;
+        let errors = browser.console_errors().await?;
+        Ok::<_, harness::Error>((
+            before,
+            applied,
+            read,
+            after_read,
+            recalled,
+            unknown,
+            after_delete,
+            deleted,
+            pod_left,
+            kept,
+            errors,
+        ))
+    }
+    .await;
+    let (
+        before,
+        applied,
+        read,
+        after_read,
+        recalled,
+        unknown,
+        after_delete,
+        deleted,
+        pod_left,
+        kept,
+        errors,
+    ) = browser.finish(outcome).await;
+    assert!(applied.contains("kubectl apply -f pod.yaml"), "{applied}");
+    assert!(applied.contains("pod/nginx created"), "{applied}");
+    assert!(read.contains("nginx") && read.contains("Running"), "{read}");
+    assert!(read.starts_with("NAME"), "kubectl's table: {read}");
+    assert_eq!(
+        after_read, before,
+        "a read leaves the trace and the cursor alone"
+    );
+    assert_eq!(recalled, "kubectl get pods", "↑ recalls the last command");
+    assert!(unknown.contains("unknown command \"frob\""), "{unknown}");
+    assert!(
+        total_steps(&after_delete) > total_steps(&before),
+        "the delete adds messages: {before} → {after_delete}"
+    );
+    assert_eq!(
+        after_delete.split(" of ").next(),
+        before.split(" of ").next(),
+        "the cursor stays"
+    );
+    assert!(deleted.contains("pod \"nginx\" deleted"), "{deleted}");
+    assert!(!pod_left, "the pod is gone at the end");
+    assert!(
+        kept.contains("kubectl delete pod nginx"),
+        "kept after a reload: {kept}"
+    );
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
+#[tokio::test]
+async fn the_gallery_loads_a_preset_from_the_keyboard_and_by_click() {
+    let browser = Browser::start(1440, 900).await;
+    let outcome = async {
+        browser.open("").await?;
+        browser
+            .click("[data-testid=\"gallery\"] .gallery-button")
+            .await?;
+        let opened = browser.visible(".gallery-menu").await?;
+        let presets = browser.count(".gallery-menu [data-preset]").await?;
+        browser.screenshot("gallery-1440.png").await?;
+        // The first preset has the focus: ↓ then Enter loads the second.
+        browser.press("\u{e015}\u{e007}").await?;
+        let closed = !browser.visible(".gallery-menu").await?;
+        let second = browser.text_value(EDITOR).await?;
+        browser
+            .click("[data-testid=\"gallery\"] .gallery-button")
+            .await?;
+        browser.click("[data-preset=\"crashloop\"]").await?;
+        let manifest = browser.text_value(EDITOR).await?;
+        let position = browser.text(".timeline .position").await?;
+        browser.click("button[aria-label=\"jump to end\"]").await?;
+        let crasher = browser.exists("[data-pod=\"default/crasher\"]").await?;
+        let errors = browser.console_errors().await?;
+        Ok::<_, harness::Error>((
+            opened, presets, closed, second, manifest, position, crasher, errors,
+        ))
+    }
+    .await;
+    let (opened, presets, closed, second, manifest, position, crasher, errors) =
+        browser.finish(outcome).await;
+    assert!(opened, "the menu opens");
+    assert_eq!(presets, podflow::sim::scenarios::PRESETS.len());
+    assert!(closed, "loading closes the menu");
+    assert_eq!(second, podflow::sim::scenarios::PRESETS[1].manifest);
+    assert!(manifest.contains("crasher"), "{manifest}");
+    assert!(position.starts_with("step 1 of "), "{position}");
+    assert!(crasher, "the crashing pod is on a node");
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
+#[tokio::test]
+async fn describe_shows_the_pod_and_its_events_at_the_cursor() {
+    let browser = Browser::start(1440, 900).await;
+    let outcome = async {
+        browser.open("").await?;
+        browser.click("[data-tab=\"describe\"]").await?;
+        let at_start = browser
+            .text("[data-testid=\"describe\"] pre.output")
+            .await?;
+        browser.click("button[aria-label=\"jump to end\"]").await?;
+        let describe = browser
+            .text("[data-testid=\"describe\"] pre.output")
+            .await?;
+        let events = browser
+            .text("[data-testid=\"describe\"] pre.output:last-child")
+            .await?;
+        browser.screenshot("describe-1440.png").await?;
+        let errors = browser.console_errors().await?;
+        Ok::<_, harness::Error>((at_start, describe, events, errors))
+    }
+    .await;
+    let (at_start, describe, events, errors) = browser.finish(outcome).await;
+    assert_eq!(
+        at_start,
+        "Error from server (NotFound): pods \"nginx\" not found"
+    );
+    assert!(
+        describe.starts_with("Name:             nginx"),
+        "{describe}"
+    );
+    assert!(describe.contains("Status:           Running"), "{describe}");
+    assert!(events.starts_with("LAST SEEN"), "{events}");
+    assert!(events.contains("Started"), "{events}");
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
+#[tokio::test]
+async fn inspector_and_console_at_360_768_and_1440_px() {
+    for (width, height) in [(360, 800), (768, 1024), (1440, 900)] {
+        let browser = Browser::start(width, height).await;
+        let outcome = async {
+            browser.open("").await?;
+            browser.click("button[aria-label=\"jump to end\"]").await?;
+            show_console(&browser).await?;
+            browser
+                .type_into(CONSOLE_INPUT, "kubectl get pods -o wide\u{e007}")
+                .await?;
+            let key = format!("{NGINX_KEY} .key-button");
+            centre(&browser, &key).await?;
+            browser.click(&key).await?;
+            browser.click("#etcd-tab-history").await?;
+            browser.screenshot(&format!("ui2-{width}.png")).await?;
+            let overflow = browser
+                .eval_u64("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+                .await?;
+            let errors = browser.console_errors().await?;
+            Ok::<_, harness::Error>((overflow, errors))
+        }
+        .await;
+        let (overflow, errors) = browser.finish(outcome).await;
+        assert_eq!(overflow, 0, "no horizontal page scroll at {width} px");
+        assert!(
+            errors.is_empty(),
+            "console errors at {width} px: {errors:#?}"
+        );
+    }
+}
