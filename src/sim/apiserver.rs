@@ -260,6 +260,23 @@ impl ApiServer {
         }
     }
 
+    /// The object a request is about, as the registry reads it before changing it; answers
+    /// 404 NotFound (`pods "x" not found`) when there is none.
+    fn stored(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: &Component,
+        req: &Request,
+        key: &str,
+    ) -> Option<super::etcd::KeyValue> {
+        let kv = ctx.view.get(key).cloned();
+        if kv.is_none() {
+            let message = format!("{} \"{}\" not found", req.resource.qualified(), req.name);
+            self.fail(ctx, from, req, 404, "NotFound", message, "storage");
+        }
+        kv
+    }
+
     fn txn(&mut self, ctx: &mut Ctx<'_>, from: &Component, req: Request, op: TxnOp) {
         let id = ctx.id();
         self.pending.insert(
@@ -861,9 +878,7 @@ impl ApiServer {
 
     fn bind(&mut self, ctx: &mut Ctx<'_>, from: &Component, req: Request) {
         let key = req.etcd_key();
-        let Some(kv) = ctx.view.get(&key) else {
-            let message = format!("pods \"{}\" not found", req.name);
-            self.fail(ctx, from, &req, 404, "NotFound", message, "storage");
+        let Some(kv) = self.stored(ctx, from, &req, &key) else {
             return;
         };
         let node = req
@@ -904,9 +919,7 @@ impl ApiServer {
 
     fn update_status(&mut self, ctx: &mut Ctx<'_>, from: &Component, req: Request) {
         let key = req.etcd_key();
-        let Some(kv) = ctx.view.get(&key) else {
-            let message = format!("{} \"{}\" not found", req.resource.qualified(), req.name);
-            self.fail(ctx, from, &req, 404, "NotFound", message, "storage");
+        let Some(kv) = self.stored(ctx, from, &req, &key) else {
             return;
         };
         let mut obj = (*kv.value).clone();
@@ -927,9 +940,7 @@ impl ApiServer {
 
     fn update(&mut self, ctx: &mut Ctx<'_>, from: &Component, req: Request) {
         let key = req.etcd_key();
-        let Some(kv) = ctx.view.get(&key) else {
-            let message = format!("{} \"{}\" not found", req.resource.qualified(), req.name);
-            self.fail(ctx, from, &req, 404, "NotFound", message, "storage");
+        let Some(kv) = self.stored(ctx, from, &req, &key) else {
             return;
         };
         let old = (*kv.value).clone();
@@ -1017,9 +1028,7 @@ impl ApiServer {
 
     fn delete(&mut self, ctx: &mut Ctx<'_>, from: &Component, req: Request) {
         let key = req.etcd_key();
-        let Some(kv) = ctx.view.get(&key) else {
-            let message = format!("{} \"{}\" not found", req.resource.qualified(), req.name);
-            self.fail(ctx, from, &req, 404, "NotFound", message, "storage");
+        let Some(kv) = self.stored(ctx, from, &req, &key) else {
             return;
         };
         let grace = req
@@ -1034,7 +1043,7 @@ impl ApiServer {
             // Graceful deletion (pkg/registry/rest/delete.go BeforeDelete): set
             // deletionTimestamp = now + grace and let the kubelet stop the containers.
             if pod.pointer("/metadata/deletionTimestamp").is_some() {
-                let body = api_object(kv);
+                let body = api_object(&kv);
                 self.respond(ctx, from, req.id, 200, body);
                 return;
             }
