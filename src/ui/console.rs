@@ -378,42 +378,11 @@ pub fn KubectlConsole() -> impl IntoView {
 #[component]
 pub fn EditorStack() -> impl IntoView {
     let tab = RwSignal::new("manifest");
-    let tab_button = move |id: &'static str, label: &'static str| {
-        view! {
-            <button
-                type="button"
-                role="tab"
-                id=format!("stack-tab-{id}")
-                aria-controls=format!("stack-pane-{id}")
-                aria-selected=move || (tab.get() == id).to_string()
-                tabindex=move || if tab.get() == id { "0" } else { "-1" }
-                data-tab=id
-                on:click=move |_| tab.set(id)
-                on:keydown=move |ev| {
-                    if matches!(ev.key().as_str(), "ArrowLeft" | "ArrowRight") {
-                        ev.prevent_default();
-                        ev.stop_propagation();
-                        let other = if id == "manifest" { "kubectl" } else { "manifest" };
-                        tab.set(other);
-                        if let Some(el) = web_sys::window()
-                            .and_then(|w| w.document())
-                            .and_then(|d| d.get_element_by_id(&format!("stack-tab-{other}")))
-                            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-                        {
-                            let _ = el.focus();
-                        }
-                    }
-                }
-            >
-                {label}
-            </button>
-        }
-    };
     view! {
         <div class="editor-stack">
             <div class="stack-tabs" role="tablist" aria-label="manifest or kubectl">
-                {tab_button("manifest", "manifest")}
-                {tab_button("kubectl", "kubectl console")}
+                {super::tabs::tab_button("stack", tab, "manifest", "kubectl", "manifest")}
+                {super::tabs::tab_button("stack", tab, "kubectl", "manifest", "kubectl console")}
             </div>
             <div
                 class="stack-pane manifest-pane"

@@ -152,42 +152,11 @@ pub fn Describe() -> impl IntoView {
 #[component]
 pub fn Inspector() -> impl IntoView {
     let tab = RwSignal::new("etcd");
-    let tab_button = move |id: &'static str, label: &'static str| {
-        view! {
-            <button
-                type="button"
-                role="tab"
-                id=format!("inspector-tab-{id}")
-                aria-controls=format!("inspector-pane-{id}")
-                aria-selected=move || (tab.get() == id).to_string()
-                tabindex=move || if tab.get() == id { "0" } else { "-1" }
-                data-tab=id
-                on:click=move |_| tab.set(id)
-                on:keydown=move |ev| {
-                    if matches!(ev.key().as_str(), "ArrowLeft" | "ArrowRight") {
-                        ev.prevent_default();
-                        ev.stop_propagation();
-                        let other = if id == "etcd" { "describe" } else { "etcd" };
-                        tab.set(other);
-                        if let Some(el) = web_sys::window()
-                            .and_then(|w| w.document())
-                            .and_then(|d| d.get_element_by_id(&format!("inspector-tab-{other}")))
-                            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-                        {
-                            let _ = el.focus();
-                        }
-                    }
-                }
-            >
-                {label}
-            </button>
-        }
-    };
     view! {
         <div class="inspector">
             <div class="inspector-tabs" role="tablist" aria-label="etcd or kubectl describe">
-                {tab_button("etcd", "etcd keyspace")}
-                {tab_button("describe", "describe & events")}
+                {super::tabs::tab_button("inspector", tab, "etcd", "describe", "etcd keyspace")}
+                {super::tabs::tab_button("inspector", tab, "describe", "etcd", "describe & events")}
             </div>
             <div
                 class="inspector-pane"

@@ -21,6 +21,7 @@ mod keyspace;
 mod markers;
 mod narration;
 mod state;
+mod tabs;
 mod timeline;
 
 use leptos::prelude::*;
