@@ -27,6 +27,7 @@ pub mod kube_scheduler;
 pub mod kubectl;
 pub mod kubelet;
 pub mod limits;
+pub mod lint;
 pub mod manifest;
 pub mod narrate;
 pub mod object;

@@ -222,11 +222,17 @@ pub fn ManifestEditor() -> impl IntoView {
     let tab_leaves = RwSignal::new(false);
 
     let line_count = move || state.manifest.with(|t| t.split('\n').count().max(1));
+    // YAML problems, then what the apiserver will say (unknown fields, wrong types,
+    // validation errors), each at its line.
     let shown = Memo::new(move |_| {
         state.simulation.with(|s| {
+            let api = state
+                .manifest
+                .with(|text| crate::sim::lint::api_diagnostics(text, &s.parsed));
             s.parsed
                 .diagnostics
                 .iter()
+                .chain(api.iter())
                 .map(|d| Shown {
                     line: d.line,
                     column: d.column,

@@ -833,3 +833,43 @@ async fn inspector_and_console_at_360_768_and_1440_px() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_unknown_field_and_a_missing_image_are_shown_at_their_lines() {
+    let browser = Browser::start(1280, 900).await;
+    let outcome = async {
+        browser.open("").await?;
+        let editor = "[data-testid=\"manifest-editor\"] textarea";
+        browser
+            .replace_text(
+                editor,
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: typo\nspec:\n  containers:\n  - name: web\n    image: nginx\n    imagePullPolcy: Always\n",
+            )
+            .await?;
+        let unknown = browser.attributes(".diagnostics .diagnostic", "data-line").await?;
+        let unknown_message = browser.text(".diagnostics .diagnostic .message").await?;
+        browser
+            .replace_text(editor, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx-pod\nspec:\n  containers:\n  - name: nginx\n")
+            .await?;
+        let missing = browser.attributes(".diagnostics .diagnostic", "data-line").await?;
+        let missing_message = browser.text(".diagnostics .diagnostic .message").await?;
+        let stale = browser.visible(".badge.stale").await?;
+        let errors = browser.console_errors().await?;
+        Ok::<_, harness::Error>((unknown, unknown_message, missing, missing_message, stale, errors))
+    }
+    .await;
+    let (unknown, unknown_message, missing, missing_message, stale, errors) =
+        browser.finish(outcome).await;
+    assert_eq!(unknown, ["9"]);
+    assert_eq!(
+        unknown_message,
+        "unknown field \"spec.containers[0].imagePullPolcy\""
+    );
+    assert_eq!(missing, ["7"], "a missing field points at its container");
+    assert_eq!(missing_message, "spec.containers[0].image: Required value");
+    assert!(
+        !stale,
+        "valid YAML is simulated: the trace shows the apiserver's rejection"
+    );
+    assert!(errors.is_empty(), "{errors:?}");
+}
