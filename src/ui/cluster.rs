@@ -16,7 +16,11 @@ use serde_json::Value;
 use super::AppState;
 use crate::sim::etcd::Snapshot;
 use crate::sim::kubectl::print;
-use crate::sim::{object, quantity::Quantity, trace::Component};
+use crate::sim::{
+    object,
+    quantity::Quantity,
+    trace::{Component, Trace},
+};
 
 /// Above this many nodes the view shows one compact cell per node (pod counts by
 /// phase), so a cluster of 100+ nodes stays usable.
@@ -357,6 +361,27 @@ pub fn world(etcd: &Snapshot, now_ms: u64) -> World {
     World { nodes, unscheduled }
 }
 
+/// The rules kube-proxy on `node` last wrote at or before step `at` (the payload of its
+/// `iptables-restore`), or, before its first sync in this run, the rules it had when the
+/// cluster was installed. Returns (number of rules, `iptables-save` text).
+pub fn node_rules_at(trace: &Trace, at: usize, node: &str) -> (usize, String) {
+    let who = Component::KubeProxy(node.to_string());
+    let end = at.min(trace.steps.len().saturating_sub(1));
+    let written = trace
+        .steps
+        .get(..=end)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .find(|s| s.from == who && s.label == "iptables-restore")
+        .and_then(|s| s.payload.clone());
+    let text = written.unwrap_or_else(|| {
+        crate::sim::controllers::kube_proxy::node_rules(&trace.initial, node).iptables_save()
+    });
+    let count = text.lines().filter(|l| l.starts_with("-A ")).count();
+    (count, text)
+}
+
 /// Where the current message is drawn: the element of `component` in the view, by its
 /// `data-component`, or its node's cell when nodes are aggregated.
 fn target_selector(component: &Component, aggregated: bool) -> String {
@@ -496,6 +521,18 @@ pub fn ClusterView() -> impl IntoView {
         })
     });
     let aggregated = Memo::new(move |_| world.with(|w| w.nodes.len() > AGGREGATE_ABOVE));
+    // The iptables rules each node's kube-proxy has written by the cursor.
+    let rules = Memo::new(move |_| {
+        let at = state.position();
+        world.with(|w| {
+            state.trace.with(|t| {
+                w.nodes
+                    .iter()
+                    .map(|n| (n.name.clone(), node_rules_at(t, at, &n.name)))
+                    .collect::<BTreeMap<String, (usize, String)>>()
+            })
+        })
+    });
     // Components outside the control plane and the nodes that this trace talks to.
     let outside = Memo::new(move |_| {
         state.trace.with(|t| {
@@ -609,6 +646,21 @@ pub fn ClusterView() -> impl IntoView {
         }
     };
 
+    let rules_view = move |node: &str| {
+        let node = node.to_string();
+        rules.with(|r| {
+            r.get(&node).map(|(count, text)| {
+                let summary = format!("iptables: {count} rules");
+                let text = text.clone();
+                view! {
+                    <details class="rules" data-rules=node.clone()>
+                        <summary>{summary}</summary>
+                        <pre>{text}</pre>
+                    </details>
+                }
+            })
+        })
+    };
     let node_full = move |n: NodeCard| {
         let components = [
             Component::Kubelet(n.name.clone()),
@@ -672,6 +724,7 @@ pub fn ClusterView() -> impl IntoView {
                 <div class="node-components">{components}</div>
                 <div class="pods">{pods}</div>
                 {installed}
+                {rules_view(&n.name)}
             </article>
         }
     };
@@ -856,6 +909,35 @@ pub fn ClusterView() -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_node_shows_the_rules_its_kube_proxy_wrote() {
+        let installed = crate::sim::simulate(
+            crate::sim::scenarios::NGINX,
+            &crate::sim::cluster::Cluster::default(),
+            42,
+        )
+        .trace;
+        let (count, text) = node_rules_at(&installed, 0, "w1");
+        assert!(count > 5, "{count}");
+        // The `kubernetes` and `kube-dns` Services of every cluster (reference B.8.3 vectors).
+        assert!(text.contains("KUBE-SVC-NPX46M4PTMTKRN6Y"), "{text}");
+        assert!(text.contains("KUBE-SVC-TCOU7JCQXEZGVUNU"), "{text}");
+        let preset = crate::sim::scenarios::preset("deployment-service").expect("preset");
+        let t = crate::sim::run(
+            &preset.scenario(),
+            &crate::sim::cluster::Cluster::default(),
+            42,
+            crate::sim::DEFAULT_HORIZON_MS,
+        );
+        let (_, at_end) = node_rules_at(&t, t.steps.len() - 1, "w2");
+        assert!(at_end.contains("default/my-nginx"), "{at_end}");
+        let (_, at_start) = node_rules_at(&t, 0, "w2");
+        assert!(
+            !at_start.contains("default/my-nginx"),
+            "not before the Service exists"
+        );
+    }
     use serde_json::json;
 
     fn pod(cpu: &str, memory: &str, node: &str, phase: &str) -> Value {

@@ -274,12 +274,17 @@ async fn the_default_pod_reaches_running_at_the_end_of_the_trace() {
             .await?;
         let position = browser.text(".timeline .position").await?;
         let payload = browser.exists("[data-testid=\"payload\"] pre").await?;
+        let rules = browser.text("[data-rules=\"w1\"] summary").await?;
         browser.screenshot("nginx-running-1440.png").await?;
         let errors = browser.console_errors().await?;
-        Ok::<_, harness::Error>((phase, ip, key, arrows, position, payload, errors))
+        Ok::<_, harness::Error>((phase, ip, key, arrows, position, payload, rules, errors))
     }
     .await;
-    let (phase, ip, key, arrows, position, payload, errors) = browser.finish(outcome).await;
+    let (phase, ip, key, arrows, position, payload, rules, errors) = browser.finish(outcome).await;
+    assert!(
+        rules.starts_with("iptables: ") && rules.ends_with(" rules"),
+        "{rules}"
+    );
     assert!(payload, "the narration shows the current message's body");
     assert_eq!(phase, ["Running"]);
     assert!(ip.starts_with("10.244."), "pod IP shown: {ip}");
