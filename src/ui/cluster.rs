@@ -650,7 +650,7 @@ pub fn ClusterView() -> impl IntoView {
         let node = node.to_string();
         rules.with(|r| {
             r.get(&node).map(|(count, text)| {
-                let summary = format!("iptables: {count} rules");
+                let summary = format!("iptables ({count})");
                 let text = text.clone();
                 view! {
                     <details class="rules" data-rules=node.clone()>
@@ -696,14 +696,15 @@ pub fn ClusterView() -> impl IntoView {
         };
         let installed = (n.installed > 0).then(|| {
             let text = format!(
-                "+ {} kube-system pod{}",
-                n.installed,
-                if n.installed == 1 { "" } else { "s" }
+                "+{} system",
+                n.installed
             );
-            view! { <p class="installed-pods" title="running since the cluster was installed: static control-plane pods, kube-proxy, CoreDNS">{text}</p> }
+            view! { <p class="installed-pods" title="kube-system pods running since the cluster was installed: static control-plane pods, kube-proxy, CoreDNS">{text}</p> }
         });
-        let pods = if n.pods.is_empty() {
+        let pods = if n.pods.is_empty() && n.installed == 0 {
             view! { <p class="no-pods">"no pods"</p> }.into_any()
+        } else if n.pods.is_empty() {
+            ().into_any()
         } else {
             n.pods
                 .iter()
@@ -723,8 +724,7 @@ pub fn ClusterView() -> impl IntoView {
                 {bar_view(memory)}
                 <div class="node-components">{components}</div>
                 <div class="pods">{pods}</div>
-                {installed}
-                {rules_view(&n.name)}
+                <div class="node-footer">{installed}{rules_view(&n.name)}</div>
             </article>
         }
     };

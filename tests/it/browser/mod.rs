@@ -282,7 +282,7 @@ async fn the_default_pod_reaches_running_at_the_end_of_the_trace() {
     .await;
     let (phase, ip, key, arrows, position, payload, rules, errors) = browser.finish(outcome).await;
     assert!(
-        rules.starts_with("iptables: ") && rules.ends_with(" rules"),
+        rules.starts_with("iptables (") && rules.ends_with(')'),
         "{rules}"
     );
     assert!(payload, "the narration shows the current message's body");
