@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use podflow::sim::{self, cluster::Cluster, scenarios};
 
-fn measure(name: &str, mut f: impl FnMut() -> usize) {
+fn measure(name: &str, unit: &str, mut f: impl FnMut() -> usize) {
     // Warm up.
     let steps = f();
     let mut runs = 0u32;
@@ -19,7 +19,7 @@ fn measure(name: &str, mut f: impl FnMut() -> usize) {
     }
     let per_run = start.elapsed() / runs;
     println!(
-        "{name:<40} {:>10.3} ms/run  {steps:>7} steps  {:>9.0} steps/s  ({runs} runs)",
+        "{name:<44} {:>10.3} ms/run  {steps:>7} {unit}  {:>9.0} {unit}/s  ({runs} runs)",
         per_run.as_secs_f64() * 1000.0,
         steps as f64 / per_run.as_secs_f64()
     );
@@ -27,21 +27,29 @@ fn measure(name: &str, mut f: impl FnMut() -> usize) {
 
 fn main() {
     let cluster = Cluster::default();
-    measure("parse + simulate the nginx pod", || {
+    measure("parse + simulate the nginx pod", "steps", || {
         sim::simulate(scenarios::NGINX, &cluster, 42)
             .trace
             .steps
             .len()
     });
-    measure("parse only (nginx pod)", || {
+    // Part of every run: the cluster's keyspace as installed (a cache candidate).
+    measure("install the default cluster only", "keys", || {
+        cluster.install().len()
+    });
+    measure("parse only (nginx pod)", "documents", || {
         sim::manifest::parse(scenarios::NGINX).documents.len()
     });
     for id in ["crashloop", "image-not-found", "liveness"] {
         let preset = scenarios::preset(id).expect("preset");
-        measure(&format!("preset {id} (5 simulated minutes)"), || {
-            sim::run(&preset.scenario(), &cluster, 42, sim::DEFAULT_HORIZON_MS)
-                .steps
-                .len()
-        });
+        measure(
+            &format!("preset {id} (5 simulated minutes)"),
+            "steps",
+            || {
+                sim::run(&preset.scenario(), &cluster, 42, sim::DEFAULT_HORIZON_MS)
+                    .steps
+                    .len()
+            },
+        );
     }
 }
