@@ -223,6 +223,59 @@ pub struct Request {
 }
 
 impl Request {
+    /// A request with no subresource, query or body, narrated in one step (a component's
+    /// request); the builder methods below add the rest.
+    pub fn new(
+        id: u64,
+        verb: Verb,
+        resource: Resource,
+        namespace: impl Into<String>,
+        name: impl Into<String>,
+        identity: Identity,
+    ) -> Request {
+        Request {
+            id,
+            verb,
+            resource,
+            namespace: namespace.into(),
+            name: name.into(),
+            subresource: None,
+            query: Vec::new(),
+            body: None,
+            identity,
+            detailed: false,
+        }
+    }
+
+    pub fn subresource(self, subresource: &'static str) -> Request {
+        self.subresource_opt(Some(subresource))
+    }
+
+    pub fn subresource_opt(mut self, subresource: Option<&'static str>) -> Request {
+        self.subresource = subresource;
+        self
+    }
+
+    pub fn query(mut self, query: Vec<(&'static str, String)>) -> Request {
+        self.query = query;
+        self
+    }
+
+    pub fn body(self, body: Value) -> Request {
+        self.body_opt(Some(body))
+    }
+
+    pub fn body_opt(mut self, body: Option<Value>) -> Request {
+        self.body = body;
+        self
+    }
+
+    /// Narrate every apiserver stage of this request (the learner's own requests).
+    pub fn detailed(mut self) -> Request {
+        self.detailed = true;
+        self
+    }
+
     /// The request path, e.g. `/api/v1/namespaces/default/pods`.
     pub fn path(&self) -> String {
         let mut path = if self.resource.group.is_empty() {

@@ -37,18 +37,15 @@ impl Recorder {
         let request = match self.seen.get_mut(&key) {
             Some((namespace, name, count)) => {
                 *count += 1;
-                Request {
+                Request::new(
                     id,
-                    verb: Verb::Patch,
+                    Verb::Patch,
                     resource,
-                    namespace: namespace.clone(),
-                    name: name.clone(),
-                    subresource: None,
-                    query: vec![],
-                    body: Some(json!({"count": *count, "lastTimestamp": clock::rfc3339(ctx.now)})),
-                    identity: identity.clone(),
-                    detailed: false,
-                }
+                    namespace.clone(),
+                    name.clone(),
+                    identity.clone(),
+                )
+                .body(json!({"count": *count, "lastTimestamp": clock::rfc3339(ctx.now)}))
             }
             None => {
                 self.seq += 1;
@@ -56,18 +53,15 @@ impl Recorder {
                 let namespace = object::namespace(&event).to_string();
                 let name = object::name(&event).to_string();
                 self.seen.insert(key, (namespace.clone(), name.clone(), 1));
-                Request {
+                Request::new(
                     id,
-                    verb: Verb::Create,
+                    Verb::Create,
                     resource,
                     namespace,
                     name,
-                    subresource: None,
-                    query: vec![],
-                    body: Some(event),
-                    identity: identity.clone(),
-                    detailed: false,
-                }
+                    identity.clone(),
+                )
+                .body(event)
             }
         };
         ctx.send(Component::ApiServer, 1, Msg::Request(request));

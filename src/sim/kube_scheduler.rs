@@ -275,18 +275,11 @@ impl SchedulerComponent {
                 ctx.send(
                     Component::ApiServer,
                     1,
-                    Msg::Request(Request {
-                        id,
-                        verb: Verb::Create,
-                        resource: pods,
-                        namespace,
-                        name,
-                        subresource: Some("binding"),
-                        query: vec![],
-                        body: Some(body),
-                        identity: identity(),
-                        detailed: false,
-                    }),
+                    Msg::Request(
+                        Request::new(id, Verb::Create, pods, namespace, name, identity())
+                            .subresource("binding")
+                            .body(body),
+                    ),
                 );
             }
             Outcome::Unschedulable { message, .. } | Outcome::PreFilterRejected { message, .. } => {
@@ -319,18 +312,18 @@ impl SchedulerComponent {
                 ctx.send(
                     Component::ApiServer,
                     1,
-                    Msg::Request(Request {
-                        id,
-                        verb: Verb::Patch,
-                        resource: pods,
-                        namespace: namespace.clone(),
-                        name: name.clone(),
-                        subresource: Some("status"),
-                        query: vec![],
-                        body: Some(holder),
-                        identity: identity(),
-                        detailed: false,
-                    }),
+                    Msg::Request(
+                        Request::new(
+                            id,
+                            Verb::Patch,
+                            pods,
+                            namespace.clone(),
+                            name.clone(),
+                            identity(),
+                        )
+                        .subresource("status")
+                        .body(holder),
+                    ),
                 );
             }
         }

@@ -277,18 +277,17 @@ impl Kubelet {
             ctx.send_background(
                 Component::ApiServer,
                 1,
-                Msg::Request(Request {
-                    id,
-                    verb: Verb::Update,
-                    resource: leases,
-                    namespace: "kube-node-lease".into(),
-                    name: self.node.clone(),
-                    subresource: None,
-                    query: vec![],
-                    body: Some(lease),
-                    identity: self.identity.clone(),
-                    detailed: false,
-                }),
+                Msg::Request(
+                    Request::new(
+                        id,
+                        Verb::Update,
+                        leases,
+                        "kube-node-lease",
+                        self.node.clone(),
+                        self.identity.clone(),
+                    )
+                    .body(lease),
+                ),
             );
         }
         ctx.background_timer(LEASE_RENEW_MS, Timer::LeaseRenew);
@@ -1543,21 +1542,20 @@ impl Kubelet {
         ctx.send(
             Component::ApiServer,
             1,
-            Msg::Request(Request {
-                id,
-                verb: Verb::Delete,
-                resource: pods,
-                namespace: w.reference.namespace.clone(),
-                name: w.reference.name.clone(),
-                subresource: None,
-                query: vec![],
-                body: Some(
+            Msg::Request(
+                Request::new(
+                    id,
+                    Verb::Delete,
+                    pods,
+                    w.reference.namespace.clone(),
+                    w.reference.name.clone(),
+                    self.identity.clone(),
+                )
+                .body(
                     json!({"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 0,
                                   "preconditions": {"uid": uid}}),
                 ),
-                identity: self.identity.clone(),
-                detailed: false,
-            }),
+            ),
         );
     }
 
@@ -1580,18 +1578,18 @@ impl Kubelet {
         ctx.send(
             Component::ApiServer,
             1,
-            Msg::Request(Request {
-                id,
-                verb: Verb::Patch,
-                resource: pods,
-                namespace: w.reference.namespace.clone(),
-                name: w.reference.name.clone(),
-                subresource: Some("status"),
-                query: vec![],
-                body: Some(json!({"status": status})),
-                identity: self.identity.clone(),
-                detailed: false,
-            }),
+            Msg::Request(
+                Request::new(
+                    id,
+                    Verb::Patch,
+                    pods,
+                    w.reference.namespace.clone(),
+                    w.reference.name.clone(),
+                    self.identity.clone(),
+                )
+                .subresource("status")
+                .body(json!({"status": status})),
+            ),
         );
     }
 }

@@ -213,18 +213,18 @@ impl ControllerManager {
         ctx.send(
             Component::ApiServer,
             1,
-            Msg::Request(Request {
-                id,
-                verb,
-                resource,
-                namespace: namespace.to_string(),
-                name: name.to_string(),
-                subresource,
-                query: vec![],
-                body,
-                identity: identity(controller),
-                detailed: false,
-            }),
+            Msg::Request(
+                Request::new(
+                    id,
+                    verb,
+                    resource,
+                    namespace.to_string(),
+                    name.to_string(),
+                    identity(controller),
+                )
+                .subresource_opt(subresource)
+                .body_opt(body),
+            ),
         );
     }
 

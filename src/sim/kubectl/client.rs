@@ -346,18 +346,7 @@ impl Kubectl {
                     self.print(line.clone(), *failed);
                     continue;
                 }
-                Op::ApplyGet { doc, resource, .. } => Request {
-                    id,
-                    verb: Verb::Get,
-                    resource: *resource,
-                    namespace: namespace_of(doc, resource),
-                    name: object::name(doc).to_string(),
-                    subresource: None,
-                    query: vec![],
-                    body: None,
-                    identity,
-                    detailed: true,
-                },
+                Op::ApplyGet { doc, resource, .. } => Request::new(id, Verb::Get, *resource, namespace_of(doc, resource), object::name(doc).to_string(), identity).detailed(),
                 Op::Post {
                     doc,
                     resource,
@@ -368,95 +357,33 @@ impl Kubectl {
                     if *manager != "kubectl-run" {
                         query.push(("fieldValidation", "Strict".to_string()));
                     }
-                    Request {
-                        id,
-                        verb: Verb::Create,
-                        resource: *resource,
-                        namespace: namespace_of(doc, resource),
-                        name: String::new(),
-                        subresource: None,
-                        query,
-                        body: Some(doc.clone()),
-                        identity,
-                        detailed: true,
-                    }
+                    Request::new(id, Verb::Create, *resource, namespace_of(doc, resource), String::new(), identity).query(query).body(doc.clone()).detailed()
                 }
                 Op::Patch {
                     doc,
                     resource,
                     patch,
                     ..
-                } => Request {
-                    id,
-                    verb: Verb::Patch,
-                    resource: *resource,
-                    namespace: namespace_of(doc, resource),
-                    name: object::name(doc).to_string(),
-                    subresource: None,
-                    query: vec![
+                } => Request::new(id, Verb::Patch, *resource, namespace_of(doc, resource), object::name(doc).to_string(), identity).query(vec![
                         ("fieldManager", "kubectl-client-side-apply".to_string()),
                         ("fieldValidation", "Strict".to_string()),
-                    ],
-                    body: Some(patch.clone()),
-                    identity,
-                    detailed: true,
-                },
+                    ]).body(patch.clone()).detailed(),
                 Op::Watch {
                     resource,
                     namespace,
                     resource_version,
                 } => {
                     // A watch is answered by its stream of events, not by one response.
-                    let request = Request {
-                        id,
-                        verb: Verb::List,
-                        resource: *resource,
-                        namespace: namespace.clone(),
-                        name: String::new(),
-                        subresource: None,
-                        query: vec![
+                    let request = Request::new(id, Verb::List, *resource, namespace.clone(), String::new(), identity).query(vec![
                             ("resourceVersion", resource_version.clone()),
                             ("watch", "true".to_string()),
-                        ],
-                        body: None,
-                        identity,
-                        detailed: true,
-                    };
+                        ]).detailed();
                     ctx.send(Component::ApiServer, 2, Msg::Request(request));
                     continue;
                 }
-                Op::Get { resource, namespace, name, .. } => Request {
-                    id,
-                    verb: if name.is_empty() { Verb::List } else { Verb::Get },
-                    resource: *resource,
-                    namespace: namespace.clone(),
-                    name: name.clone(),
-                    subresource: None,
-                    query: if name.is_empty() { vec![("limit", "500".to_string())] } else { vec![] },
-                    body: None,
-                    identity,
-                    detailed: true,
-                },
-                Op::DescribeGet { namespace, name } => Request {
-                    id,
-                    verb: Verb::Get,
-                    resource: resource_named("", "pods").expect("pods are served"),
-                    namespace: namespace.clone(),
-                    name: name.clone(),
-                    subresource: None,
-                    query: vec![],
-                    body: None,
-                    identity,
-                    detailed: true,
-                },
-                Op::DescribeEvents { pod } => Request {
-                    id,
-                    verb: Verb::List,
-                    resource: resource_named("", "events").expect("events are served"),
-                    namespace: object::namespace(pod).to_string(),
-                    name: String::new(),
-                    subresource: None,
-                    query: vec![(
+                Op::Get { resource, namespace, name, .. } => Request::new(id, if name.is_empty() { Verb::List } else { Verb::Get }, *resource, namespace.clone(), name.clone(), identity).query(if name.is_empty() { vec![("limit", "500".to_string())] } else { vec![] }).detailed(),
+                Op::DescribeGet { namespace, name } => Request::new(id, Verb::Get, resource_named("", "pods").expect("pods are served"), namespace.clone(), name.clone(), identity).detailed(),
+                Op::DescribeEvents { pod } => Request::new(id, Verb::List, resource_named("", "events").expect("events are served"), object::namespace(pod).to_string(), String::new(), identity).query(vec![(
                         "fieldSelector",
                         format!(
                             "involvedObject.name={},involvedObject.namespace={},involvedObject.uid={}",
@@ -464,23 +391,8 @@ impl Kubectl {
                             object::namespace(pod),
                             object::str_at(pod, "/metadata/uid")
                         ),
-                    )],
-                    body: None,
-                    identity,
-                    detailed: true,
-                },
-                Op::Logs { namespace, name, container } => Request {
-                    id,
-                    verb: Verb::Get,
-                    resource: resource_named("", "pods").expect("pods are served"),
-                    namespace: namespace.clone(),
-                    name: name.clone(),
-                    subresource: Some("log"),
-                    query: if container.is_empty() { vec![] } else { vec![("container", container.clone())] },
-                    body: None,
-                    identity,
-                    detailed: true,
-                },
+                    )]).detailed(),
+                Op::Logs { namespace, name, container } => Request::new(id, Verb::Get, resource_named("", "pods").expect("pods are served"), namespace.clone(), name.clone(), identity).subresource("log").query(if container.is_empty() { vec![] } else { vec![("container", container.clone())] }).detailed(),
                 Op::PatchNode {
                     name,
                     patch,
@@ -505,100 +417,23 @@ impl Kubectl {
                     namespace,
                     name,
                     ..
-                } => Request {
-                    id,
-                    verb: Verb::Get,
-                    resource: *resource,
-                    namespace: namespace.clone(),
-                    name: name.clone(),
-                    subresource: None,
-                    query: vec![],
-                    body: None,
-                    identity,
-                    detailed: true,
-                },
+                } => Request::new(id, Verb::Get, *resource, namespace.clone(), name.clone(), identity).detailed(),
                 Op::Scale {
                     resource,
                     namespace,
                     name,
                     replicas,
-                } => Request {
-                    id,
-                    verb: Verb::Patch,
-                    resource: *resource,
-                    namespace: namespace.clone(),
-                    name: name.clone(),
-                    subresource: Some("scale"),
-                    query: vec![],
-                    body: Some(json!({"spec": {"replicas": replicas}})),
-                    identity,
-                    detailed: true,
-                },
-                Op::RolloutGet { namespace, name } => Request {
-                    id,
-                    verb: Verb::Get,
-                    resource: resource_named("apps", "deployments").expect("deployments are served"),
-                    namespace: namespace.clone(),
-                    name: name.clone(),
-                    subresource: None,
-                    query: vec![],
-                    body: None,
-                    identity,
-                    detailed: true,
-                },
-                Op::DrainList { node, .. } => Request {
-                    id,
-                    verb: Verb::List,
-                    resource: resource_named("", "pods").expect("pods are served"),
-                    namespace: String::new(),
-                    name: String::new(),
-                    subresource: None,
-                    query: vec![("fieldSelector", format!("spec.nodeName%3D{node}"))],
-                    body: None,
-                    identity,
-                    detailed: true,
-                },
-                Op::Evict { namespace, name } => Request {
-                    id,
-                    verb: Verb::Create,
-                    resource: resource_named("", "pods").expect("pods are served"),
-                    namespace: namespace.clone(),
-                    name: name.clone(),
-                    subresource: Some("eviction"),
-                    query: vec![],
-                    body: Some(json!({"apiVersion": "policy/v1", "kind": "Eviction",
-                                      "metadata": {"name": name, "namespace": namespace}})),
-                    identity,
-                    detailed: true,
-                },
+                } => Request::new(id, Verb::Patch, *resource, namespace.clone(), name.clone(), identity).subresource("scale").body(json!({"spec": {"replicas": replicas}})).detailed(),
+                Op::RolloutGet { namespace, name } => Request::new(id, Verb::Get, resource_named("apps", "deployments").expect("deployments are served"), namespace.clone(), name.clone(), identity).detailed(),
+                Op::DrainList { node, .. } => Request::new(id, Verb::List, resource_named("", "pods").expect("pods are served"), String::new(), String::new(), identity).query(vec![("fieldSelector", format!("spec.nodeName%3D{node}"))]).detailed(),
+                Op::Evict { namespace, name } => Request::new(id, Verb::Create, resource_named("", "pods").expect("pods are served"), namespace.clone(), name.clone(), identity).subresource("eviction").body(json!({"apiVersion": "policy/v1", "kind": "Eviction",
+                                      "metadata": {"name": name, "namespace": namespace}})).detailed(),
                 Op::GetPart {
                     resource,
                     namespace,
                     ..
-                } => Request {
-                    id,
-                    verb: Verb::List,
-                    resource: *resource,
-                    namespace: if resource.namespaced { namespace.clone() } else { String::new() },
-                    name: String::new(),
-                    subresource: None,
-                    query: vec![("limit", "500".to_string())],
-                    body: None,
-                    identity,
-                    detailed: true,
-                },
-                Op::ExecGet { namespace, pod, .. } => Request {
-                    id,
-                    verb: Verb::Get,
-                    resource: resource_named("", "pods").expect("pods are served"),
-                    namespace: namespace.clone(),
-                    name: pod.clone(),
-                    subresource: None,
-                    query: vec![],
-                    body: None,
-                    identity,
-                    detailed: true,
-                },
+                } => Request::new(id, Verb::List, *resource, if resource.namespaced { namespace.clone() } else { String::new() }, String::new(), identity).query(vec![("limit", "500".to_string())]).detailed(),
+                Op::ExecGet { namespace, pod, .. } => Request::new(id, Verb::Get, resource_named("", "pods").expect("pods are served"), namespace.clone(), pod.clone(), identity).detailed(),
                 Op::Exec {
                     namespace,
                     pod,
@@ -611,38 +446,16 @@ impl Kubectl {
                     query.push(("container", container.clone()));
                     query.push(("stderr", "true".into()));
                     query.push(("stdout", "true".into()));
-                    Request {
-                        id,
-                        verb: Verb::Create,
-                        resource: resource_named("", "pods").expect("pods are served"),
-                        namespace: namespace.clone(),
-                        name: pod.clone(),
-                        subresource: Some("exec"),
-                        query,
-                        body: None,
-                        identity,
-                        detailed: true,
-                    }
+                    Request::new(id, Verb::Create, resource_named("", "pods").expect("pods are served"), namespace.clone(), pod.clone(), identity).subresource("exec").query(query).detailed()
                 }
                 Op::Delete {
                     resource,
                     namespace,
                     name,
                     ..
-                } => Request {
-                    id,
-                    verb: Verb::Delete,
-                    resource: *resource,
-                    namespace: namespace.clone(),
-                    name: name.clone(),
-                    subresource: None,
-                    query: vec![],
-                    body: Some(
+                } => Request::new(id, Verb::Delete, *resource, namespace.clone(), name.clone(), identity).body(
                         json!({"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}),
-                    ),
-                    identity,
-                    detailed: true,
-                },
+                    ).detailed(),
             };
             self.inflight.insert(id, op);
             ctx.send(Component::ApiServer, 2, Msg::Request(request));
