@@ -361,23 +361,26 @@ pub fn world(etcd: &Snapshot, now_ms: u64) -> World {
     World { nodes, unscheduled }
 }
 
-/// The rules kube-proxy on `node` last wrote at or before step `at` (the payload of its
-/// `iptables-restore`), or, before its first sync in this run, the rules it had when the
-/// cluster was installed. Returns (number of rules, `iptables-save` text).
-pub fn node_rules_at(trace: &Trace, at: usize, node: &str) -> (usize, String) {
+/// The payload of kube-proxy's last `iptables-restore` on `node` at or before step `at`.
+fn last_sync<'a>(trace: &'a Trace, at: usize, node: &str) -> Option<&'a str> {
     let who = Component::KubeProxy(node.to_string());
     let end = at.min(trace.steps.len().saturating_sub(1));
-    let written = trace
+    trace
         .steps
         .get(..=end)
         .unwrap_or_default()
         .iter()
         .rev()
         .find(|s| s.from == who && s.label == "iptables-restore")
-        .and_then(|s| s.payload.clone());
-    let text = written.unwrap_or_else(|| {
-        crate::sim::controllers::kube_proxy::node_rules(&trace.initial, node).iptables_save()
-    });
+        .and_then(|s| s.payload.as_deref())
+}
+
+/// The rules kube-proxy on `node` had when the cluster was installed.
+fn installed_rules(trace: &Trace, node: &str) -> String {
+    crate::sim::controllers::kube_proxy::node_rules(&trace.initial, node).iptables_save()
+}
+
+fn rules_entry(text: String) -> (usize, String) {
     let count = text.lines().filter(|l| l.starts_with("-A ")).count();
     (count, text)
 }
@@ -522,13 +525,33 @@ pub fn ClusterView() -> impl IntoView {
     });
     let aggregated = Memo::new(move |_| world.with(|w| w.nodes.len() > AGGREGATE_ABOVE));
     // The iptables rules each node's kube-proxy has written by the cursor.
+    // Rules as installed are computed once per trace, not on every step, and only for
+    // the full node cards (the aggregated view shows none).
+    let installed_rules_by_node = Memo::new(move |_| {
+        if aggregated.get() {
+            return BTreeMap::new();
+        }
+        state.trace.with(|t| {
+            t.initial
+                .range("/registry/minions/")
+                .map(|(_, kv)| {
+                    let node = object::name(&kv.value).to_string();
+                    let rules = installed_rules(t, &node);
+                    (node, rules)
+                })
+                .collect::<BTreeMap<String, String>>()
+        })
+    });
     let rules = Memo::new(move |_| {
         let at = state.position();
-        world.with(|w| {
+        installed_rules_by_node.with(|installed| {
             state.trace.with(|t| {
-                w.nodes
+                installed
                     .iter()
-                    .map(|n| (n.name.clone(), node_rules_at(t, at, &n.name)))
+                    .map(|(node, initial)| {
+                        let text = last_sync(t, at, node).unwrap_or(initial).to_string();
+                        (node.clone(), rules_entry(text))
+                    })
                     .collect::<BTreeMap<String, (usize, String)>>()
             })
         })
@@ -909,6 +932,17 @@ pub fn ClusterView() -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The rules kube-proxy on `node` last wrote at or before step `at` (the payload of its
+    /// `iptables-restore`), or, before its first sync in this run, the rules it had when the
+    /// cluster was installed. Returns (number of rules, `iptables-save` text).
+    fn node_rules_at(trace: &Trace, at: usize, node: &str) -> (usize, String) {
+        rules_entry(
+            last_sync(trace, at, node)
+                .map(str::to_string)
+                .unwrap_or_else(|| installed_rules(trace, node)),
+        )
+    }
 
     #[test]
     fn each_node_shows_the_rules_its_kube_proxy_wrote() {
