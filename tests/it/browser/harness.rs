@@ -230,6 +230,24 @@ impl Browser {
         Ok(())
     }
 
+    /// Replaces a text field's content with the value of a JavaScript `expression`,
+    /// computed in the page (so a 10 MiB text never crosses WebDriver), and fires `input`
+    /// as a paste would. Returns the milliseconds until the frame after the page handled it.
+    pub async fn paste_generated(&self, css: &str, expression: &str) -> Result<u64, Error> {
+        let script = format!(
+            "const done = arguments[arguments.length - 1];
+             const field = document.querySelector(arguments[0]);
+             const text = ({expression});
+             const start = performance.now();
+             field.value = text;
+             field.dispatchEvent(new Event('input', {{ bubbles: true }}));
+             requestAnimationFrame(() => setTimeout(() => done(Math.round(performance.now() - start)), 0));"
+        );
+        let v = self.client.execute_async(&script, vec![json!(css)]).await?;
+        v.as_u64()
+            .ok_or_else(|| format!("paste returned {v}").into())
+    }
+
     pub async fn count(&self, css: &str) -> Result<usize, Error> {
         Ok(self.client.find_all(Locator::Css(css)).await?.len())
     }

@@ -6,6 +6,7 @@
 //! a two-core machine should run.
 
 mod harness;
+mod hostile;
 
 use harness::Browser;
 
