@@ -7,6 +7,7 @@
 
 mod harness;
 mod hostile;
+mod link;
 
 use harness::Browser;
 
