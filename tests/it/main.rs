@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod corpus;
 mod golden;
+mod hostile;
 mod kubelet;
 mod scenarios;
 mod workloads;
