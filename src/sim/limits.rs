@@ -13,6 +13,11 @@ pub const MAX_NODES: usize = 5000;
 pub const MAX_STEPS: usize = 200_000;
 /// Longest simulated time, in milliseconds (one hour).
 pub const MAX_SIM_TIME_MS: u64 = 60 * 60 * 1000;
+/// Longest URL fragment or query a link may have, in bytes: Chromium's limit on a URL's
+/// length (2 MiB, `url::kMaxURLChars`), beyond which browsers cut or refuse links anyway.
+pub const MAX_LINK_BYTES: usize = 2 * 1024 * 1024;
+/// Most kubectl commands one link may carry.
+pub const MAX_LINK_COMMANDS: usize = 200;
 /// The largest write etcd accepts, in bytes: etcd's default `--max-request-bytes`
 /// (1.5 MiB, `embed.DefaultMaxRequestBytes`). Not podflow's own limit but etcd's: a larger
 /// object is refused with `etcdserver: request is too large`, as on a real cluster. podflow
