@@ -309,10 +309,17 @@ fn key_string(key: &Value) -> String {
 }
 
 fn yaml_diagnostic(err: &serde_yaml::Error, chunk: &Chunk<'_>) -> Diagnostic {
-    let (mut doc_line, mut column) = err
+    // libyaml counts `\r`, NEL and the Unicode line separators as line breaks too, as
+    // go-yaml does, so its line is kubectl's (`doc_line`); the editor's lines are split on
+    // `\n` only, so the position in the text comes from the byte offset.
+    let (mut doc_line, mut column, offset) = err
         .location()
-        .map(|l| (l.line(), l.column()))
-        .unwrap_or((1, 1));
+        .map(|l| (l.line(), l.column(), l.index()))
+        .unwrap_or((1, 1, 0));
+    let (text_line, text_column) = line_and_column(chunk.text, offset);
+    if err.location().is_some() {
+        column = text_column;
+    }
     let text = err.to_string();
     // libyaml's reader says where a control character is as a byte offset only.
     if let Some(offset) = text
@@ -337,7 +344,7 @@ fn yaml_diagnostic(err: &serde_yaml::Error, chunk: &Chunk<'_>) -> Diagnostic {
     };
     Diagnostic {
         severity: Severity::Error,
-        line: chunk.first_line + doc_line.saturating_sub(1),
+        line: chunk.first_line + text_line - 1,
         column,
         doc_line,
         message,
@@ -422,6 +429,15 @@ mod tests {
         let p = parse(text);
         assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
         assert_eq!(p.documents[0].value["spec"]["containers"][0]["name"], "a");
+    }
+
+    #[test]
+    fn a_lone_carriage_return_is_a_break_to_yaml_but_not_to_the_editor() {
+        // libyaml (like go-yaml) counts `\r` as a line break; the editor splits on `\n`.
+        let p = parse("a: 1\rb: 2\rc: [\n");
+        let d = &p.diagnostics[0];
+        assert_eq!((d.line, d.doc_line), (2, 4));
+        assert!(d.column >= 1);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod corpus;
+mod fuzz;
 mod golden;
 mod hostile;
 mod kubelet;
