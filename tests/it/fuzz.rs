@@ -20,10 +20,10 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 /// Cases per target, each about a minute in the debug build `cargo test` makes on the
 /// development machine (2 cores, shared): see the README's testing section.
-const MANIFEST_CASES: u32 = 80_000;
+const MANIFEST_CASES: u32 = 120_000;
 const COMMAND_CASES: u32 = 2_000_000;
-const LINK_CASES: u32 = 60_000;
-const SIMULATION_CASES: u32 = 2_000;
+const LINK_CASES: u32 = 120_000;
+const SIMULATION_CASES: u32 = 5_000;
 
 /// The fixed seed every target starts from.
 const SEED: [u8; 32] = *b"podflow fuzz: issue 7, stable!!!";
