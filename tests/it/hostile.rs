@@ -396,6 +396,44 @@ fn a_run_that_would_go_on_forever_stops_at_the_step_limit() {
     sim::check::trace(&trace).expect("the invariants hold up to the cut");
 }
 
+// ---- links ----
+
+#[test]
+fn a_link_carries_hostile_text_unchanged_to_the_same_message() {
+    use podflow::link::{parse_fragment, to_fragment, Form, Lesson};
+    let text = pod_named("p").replace("image: nginx", "image: ngi\0nx");
+    for form in [Form::Compact, Form::Readable] {
+        let lesson = Lesson {
+            manifest: text.clone(),
+            ..Lesson::default()
+        };
+        let read = parse_fragment(&to_fragment(&lesson, form))
+            .expect("the link is read")
+            .expect("it carries a lesson");
+        assert_eq!(read.manifest, text);
+        assert_eq!(
+            apply(&read.manifest),
+            ["error: error parsing pod.yaml: error converting YAML to JSON: yaml: control characters are not allowed"]
+        );
+    }
+}
+
+#[test]
+fn a_link_that_unpacks_to_10_mib_names_the_input_limit() {
+    use podflow::link::{parse_fragment, to_fragment, Form, Lesson};
+    let lesson = Lesson {
+        manifest: "a: b\n".repeat(2 * 1024 * 1024),
+        ..Lesson::default()
+    };
+    // 10 MiB of one line repeated packs small enough to fit in a link.
+    let fragment = to_fragment(&lesson, Form::Compact);
+    assert!(fragment.len() < limits::MAX_LINK_BYTES);
+    assert_eq!(
+        parse_fragment(&fragment).map_err(|e| e.to_string()),
+        Err("m= unpacks to more than 1048576 bytes; podflow reads at most that (limit MAX_INPUT_BYTES)".to_string())
+    );
+}
+
 // ---- the command line ----
 
 fn podflow(args: &[&str]) -> std::process::Output {
