@@ -186,22 +186,75 @@ fn parse_options(command: &str, args: &[String]) -> Result<Options, String> {
     Ok(o)
 }
 
+/// Reads a manifest, cluster or script file as UTF-8 text, refusing (with the file named)
+/// one larger than MAX_INPUT_BYTES before reading it whole, and one that is not UTF-8 with
+/// go-yaml's words for the bad byte and where it is.
 fn read(path: &str) -> Result<String, String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("error: the path \"{path}\" cannot be read: {e}"))?;
-    if bytes.len() > sim::limits::MAX_INPUT_BYTES {
-        return Err(format!(
-            "error: {path} is {} bytes; podflow reads at most {} (limit MAX_INPUT_BYTES)",
-            bytes.len(),
-            sim::limits::MAX_INPUT_BYTES
-        ));
+    use std::io::Read;
+    let cannot = |e: std::io::Error| format!("error: the path \"{path}\" cannot be read: {e}");
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let max = sim::limits::MAX_INPUT_BYTES;
+    let too_large = |n: u64| {
+        format!(
+            "error: {path}: the file is {n} bytes; podflow reads at most {max} bytes (limit MAX_INPUT_BYTES)"
+        )
+    };
+    if let Ok(meta) = file.metadata() {
+        if meta.len() > max as u64 {
+            return Err(too_large(meta.len()));
+        }
+    }
+    let mut bytes = Vec::new();
+    file.take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() > max {
+        return Err(too_large(bytes.len() as u64));
     }
     String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let first = e.as_bytes().get(offset).copied().unwrap_or(0);
+        // go-yaml's reader (readerc.go) tells these three apart.
+        let problem = match e.utf8_error().error_len() {
+            None => "incomplete UTF-8 octet sequence",
+            Some(_) if (0xC2..=0xF4).contains(&first) => "invalid trailing UTF-8 octet",
+            Some(_) => "invalid leading UTF-8 octet",
+        };
         format!(
-            "error: {path} is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
+            "error: error parsing {path}: error converting YAML to JSON: yaml: {problem} (byte offset {offset}, byte 0x{first:02x})"
         )
     })
+}
+
+/// Where each problem in a manifest is, for a course author: `FILE:LINE:COLUMN (byte
+/// offset N): message`, on standard error (kubectl's own line names no position when
+/// go-yaml gives none, as for a NUL byte).
+fn positions(path: &str, text: &str) -> Vec<String> {
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let bom = text.len() - body.len();
+    sim::manifest::parse(text)
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let start = line_starts.get(d.line - 1).copied().unwrap_or(0);
+            let start = if d.line == 1 { start + bom } else { start };
+            let offset = start
+                + text
+                    .get(start..)
+                    .unwrap_or("")
+                    .chars()
+                    .take(d.column.saturating_sub(1))
+                    .map(char::len_utf8)
+                    .sum::<usize>();
+            format!(
+                "{path}:{}:{} (byte offset {offset}): {}",
+                d.line, d.column, d.message
+            )
+        })
+        .collect()
 }
 
 /// `podflow link`: prints the share URL (or embed URL, or `<iframe>` snippet) that opens
@@ -370,7 +423,11 @@ fn execute(o: &Options) -> Result<u8, String> {
         }
     } else {
         for (i, f) in o.files.iter().enumerate() {
-            scenario.files.insert(f.clone(), read(f)?);
+            let text = read(f)?;
+            for line in positions(f, &text) {
+                eprintln!("{line}");
+            }
+            scenario.files.insert(f.clone(), text);
             scenario
                 .commands
                 .push((i as u64 * 1000, format!("kubectl apply -f {f}")));

@@ -23,6 +23,7 @@ use super::engine::{
     WatchEvent,
 };
 use super::etcd::{EventType, TxnError};
+use super::limits;
 use super::narrate::{docs, note};
 use super::object;
 use super::rbac;
@@ -61,6 +62,23 @@ struct Admission {
 }
 
 /// A `Status` object as the apiserver returns it on failure.
+/// How many bytes `value` takes as JSON, without building the text.
+fn json_size(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
 pub fn status(code: u16, reason: &str, message: &str, details: Value) -> Value {
     json!({
         "kind": "Status",
@@ -278,6 +296,19 @@ impl ApiServer {
     }
 
     fn txn(&mut self, ctx: &mut Ctx<'_>, from: &Component, req: Request, op: TxnOp) {
+        // etcd refuses a request larger than its --max-request-bytes with
+        // ErrRequestTooLarge; the apiserver passes the error on as a 500 with no reason,
+        // which kubectl prints as `Error from server: etcdserver: request is too large`
+        // (genericapiserver responsewriters.ErrorToAPIStatus). The size is the key plus the
+        // object as JSON, a little more than the protobuf etcd is really sent.
+        if let TxnOp::Create { key, value } | TxnOp::Update { key, value, .. } = &op {
+            let size = key.len() + json_size(value);
+            if size > limits::ETCD_MAX_REQUEST_BYTES {
+                let message = "etcdserver: request is too large".to_string();
+                self.fail(ctx, from, &req, 500, "", message, "storage");
+                return;
+            }
+        }
         let id = ctx.id();
         self.pending.insert(
             id,

@@ -665,12 +665,20 @@ impl Engine {
 
     /// Runs until only background work is left, or `horizon_ms`, or the step limit.
     pub fn run(&mut self, horizon_ms: u64) {
+        let capped = horizon_ms > limits::MAX_SIM_TIME_MS;
         let horizon_ms = horizon_ms.min(limits::MAX_SIM_TIME_MS);
         while self.foreground > 0 {
             let Some(((at, _), envelope)) = self.queue.pop_first() else {
                 break;
             };
             if at > horizon_ms {
+                // Asked to run longer than podflow simulates: say so, naming the limit.
+                if capped {
+                    self.truncated = Some(format!(
+                        "the simulation reached {} of simulated time (limit MAX_SIM_TIME_MS)",
+                        super::trace::format_ms(limits::MAX_SIM_TIME_MS)
+                    ));
+                }
                 break;
             }
             if self.steps.len() >= limits::MAX_STEPS {

@@ -1780,14 +1780,17 @@ fn pod_phase(w: &Worker) -> &'static str {
         return "Running";
     }
     if stopped == app.len() && !app.is_empty() {
+        // As upstream's getPhase (kubelet_pods.go): a container waiting to restart after
+        // a failure counts as stopped but not succeeded, so an OnFailure pod between
+        // restarts stays Running rather than flickering to Succeeded.
+        let _ = failed;
         return match policy {
             "Always" | "" => "Running",
-            "OnFailure" if failed > 0 => "Running",
-            _ if failed > 0 => "Failed",
-            _ => "Succeeded",
+            _ if stopped == succeeded => "Succeeded",
+            "Never" => "Failed",
+            _ => "Running",
         };
     }
-    let _ = succeeded;
     "Pending"
 }
 

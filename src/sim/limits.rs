@@ -18,3 +18,9 @@ pub const MAX_SIM_TIME_MS: u64 = 60 * 60 * 1000;
 pub const MAX_LINK_BYTES: usize = 2 * 1024 * 1024;
 /// Most kubectl commands one link may carry.
 pub const MAX_LINK_COMMANDS: usize = 200;
+/// The largest write etcd accepts, in bytes: etcd's default `--max-request-bytes`
+/// (1.5 MiB, `embed.DefaultMaxRequestBytes`). Not podflow's own limit but etcd's: a larger
+/// object is refused with `etcdserver: request is too large`, as on a real cluster. podflow
+/// measures the object as JSON, which is a little larger than the protobuf a real
+/// apiserver stores, so it refuses slightly earlier.
+pub const ETCD_MAX_REQUEST_BYTES: usize = 1024 * 1024 * 3 / 2;

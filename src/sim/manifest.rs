@@ -35,11 +35,24 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// kubectl's client-side message for this YAML error in `file`:
     /// `error: error parsing pod.yaml: error converting YAML to JSON: yaml: line 7: …`.
+    ///
+    /// go-yaml names no line for the problems its reader finds (control characters) or
+    /// its decoder finds (aliases), and a value JSON cannot hold is encoding/json's error,
+    /// not go-yaml's; a limit of podflow's own is said as such, naming the file.
     pub fn kubectl_message(&self, file: &str) -> String {
-        format!(
-            "error: error parsing {file}: error converting YAML to JSON: yaml: line {}: {}",
-            self.doc_line, self.message
-        )
+        let message = &self.message;
+        if message.contains("(limit MAX_") {
+            format!("error: {file}: {message}")
+        } else if message.starts_with("json: ") {
+            format!("error: error parsing {file}: error converting YAML to JSON: {message}")
+        } else if message == EXCESSIVE_ALIASING || message == CONTROL_CHARACTERS {
+            format!("error: error parsing {file}: error converting YAML to JSON: yaml: {message}")
+        } else {
+            format!(
+                "error: error parsing {file}: error converting YAML to JSON: yaml: line {}: {message}",
+                self.doc_line
+            )
+        }
     }
 }
 
@@ -101,27 +114,21 @@ pub fn parse(text: &str) -> Parsed {
             });
             break;
         }
-        match serde_yaml::from_str::<serde_yaml::Value>(chunk.text) {
-            Ok(yaml) => {
-                if is_empty_document(&yaml) {
-                    continue;
-                }
-                match yaml_to_json(yaml, 0) {
-                    Ok(value) => parsed.documents.push(Document {
-                        index: parsed.documents.len(),
-                        first_line: chunk.first_line,
-                        value,
-                    }),
-                    Err(message) => parsed.diagnostics.push(Diagnostic {
-                        severity: Severity::Error,
-                        line: chunk.first_line,
-                        column: 1,
-                        doc_line: 1,
-                        message,
-                    }),
-                }
-            }
-            Err(err) => parsed.diagnostics.push(yaml_diagnostic(&err, &chunk)),
+        match read_document(chunk.text) {
+            Ok(None) => {}
+            Ok(Some(value)) => parsed.documents.push(Document {
+                index: parsed.documents.len(),
+                first_line: chunk.first_line,
+                value,
+            }),
+            Err(Problem::Yaml(err)) => parsed.diagnostics.push(yaml_diagnostic(&err, &chunk)),
+            Err(Problem::TooDeep) => parsed.diagnostics.push(Diagnostic {
+                severity: Severity::Error,
+                line: chunk.first_line,
+                column: 1,
+                doc_line: 1,
+                message: too_deep(),
+            }),
         }
     }
     parsed
@@ -162,89 +169,219 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
     chunks
 }
 
-fn is_empty_document(value: &serde_yaml::Value) -> bool {
-    matches!(value, serde_yaml::Value::Null)
+/// Why a document could not be read.
+enum Problem {
+    Yaml(serde_yaml::Error),
+    TooDeep,
+}
+
+/// One document's text → its JSON value, or `None` for an empty document (only comments,
+/// or nothing), which kubectl skips.
+fn read_document(text: &str) -> Result<Option<Value>, Problem> {
+    let de = serde_yaml::Deserializer::from_str(text);
+    let Json(value) = serde::Deserialize::deserialize(de).map_err(Problem::Yaml)?;
+    if value.is_null() {
+        return Ok(None);
+    }
+    if depth(&value) > limits::MAX_DEPTH {
+        return Err(Problem::TooDeep);
+    }
+    Ok(Some(value))
+}
+
+fn too_deep() -> String {
+    format!(
+        "the document nests deeper than {} levels; podflow reads at most {} (limit MAX_DEPTH)",
+        limits::MAX_DEPTH,
+        limits::MAX_DEPTH
+    )
+}
+
+/// How deeply mappings and sequences nest in `value` (a scalar is 0). serde_yaml refuses
+/// anything deeper than 128 levels before this runs, so the recursion is bounded.
+fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// A YAML document read straight into JSON, as sigs.k8s.io/yaml's YAMLToJSON does it
+/// (with go-yaml v2 underneath, non-strict):
+/// - mapping keys become strings (`1` → `"1"`, `true` → `"true"`, `null` → `"null"`);
+/// - a key given twice keeps its last value, silently, as go-yaml's non-strict decoder does
+///   (so kubectl sends only the last one);
+/// - integers beyond 64 bits become floats, as go-yaml resolves them
+///   (`18446744073709551616` → `1.8446744073709552e19`);
+/// - `.inf` and `.nan` are YAML floats JSON cannot hold: `json: unsupported value: +Inf`;
+/// - tags (`!foo`) are dropped, their values kept.
+struct Json(Value);
+
+impl<'de> serde::Deserialize<'de> for Json {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> serde::de::Visitor<'de> for JsonVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Json, E> {
+        Ok(Json(Value::Bool(b)))
+    }
+    fn visit_i64<E>(self, i: i64) -> Result<Json, E> {
+        Ok(Json(Value::Number(i.into())))
+    }
+    fn visit_u64<E>(self, u: u64) -> Result<Json, E> {
+        Ok(Json(Value::Number(u.into())))
+    }
+    fn visit_i128<E: serde::de::Error>(self, i: i128) -> Result<Json, E> {
+        self.visit_f64(i as f64)
+    }
+    fn visit_u128<E: serde::de::Error>(self, u: u128) -> Result<Json, E> {
+        self.visit_f64(u as f64)
+    }
+    fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<Json, E> {
+        match Number::from_f64(f) {
+            Some(n) => Ok(Json(Value::Number(n))),
+            // Go's encoding/json refuses these with strconv.FormatFloat(f, 'g', -1, 64).
+            None => Err(E::custom(format!(
+                "json: unsupported value: {}",
+                if f.is_nan() {
+                    "NaN"
+                } else if f > 0.0 {
+                    "+Inf"
+                } else {
+                    "-Inf"
+                }
+            ))),
+        }
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Json, E> {
+        Ok(Json(Value::String(s.to_string())))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Json, E> {
+        Ok(Json(Value::String(s)))
+    }
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json(Value::Null))
+    }
+    fn visit_none<E>(self) -> Result<Json, E> {
+        Ok(Json(Value::Null))
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        serde::Deserialize::deserialize(d)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Json(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Json(Value::Array(items)))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut out = Map::new();
+        while let Some((Json(key), Json(value))) = map.next_entry()? {
+            out.insert(key_string(&key), value);
+        }
+        Ok(Json(Value::Object(out)))
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Json, A::Error> {
+        // A tagged value (`!foo bar`): the tag goes, the value stays.
+        let (_tag, contents): (serde::de::IgnoredAny, _) = data.variant()?;
+        serde::de::VariantAccess::newtype_variant::<Json>(contents)
+    }
+}
+
+fn key_string(key: &Value) -> String {
+    match key {
+        Value::String(s) => s.clone(),
+        Value::Null => "null".to_string(),
+        Value::Bool(_) | Value::Number(_) => key.to_string(),
+        other => serde_json::to_string(other).unwrap_or_default(),
+    }
 }
 
 fn yaml_diagnostic(err: &serde_yaml::Error, chunk: &Chunk<'_>) -> Diagnostic {
-    let (doc_line, column) = err
+    // libyaml counts `\r`, NEL and the Unicode line separators as line breaks too, as
+    // go-yaml does, so its line is kubectl's (`doc_line`); the editor's lines are split on
+    // `\n` only, so the position in the text comes from the byte offset.
+    let (mut doc_line, mut column, offset) = err
         .location()
-        .map(|l| (l.line(), l.column()))
-        .unwrap_or((1, 1));
+        .map(|l| (l.line(), l.column(), l.index()))
+        .unwrap_or((1, 1, 0));
+    let (text_line, text_column) = line_and_column(chunk.text, offset);
+    if err.location().is_some() {
+        column = text_column;
+    }
+    let text = err.to_string();
+    // libyaml's reader says where a control character is as a byte offset only.
+    if let Some(offset) = text
+        .strip_prefix("control characters are not allowed at position ")
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        (doc_line, column) = line_and_column(chunk.text, offset);
+        return Diagnostic {
+            severity: Severity::Error,
+            line: chunk.first_line + doc_line - 1,
+            column,
+            doc_line,
+            message: CONTROL_CHARACTERS.to_string(),
+        };
+    }
+    let message = match strip_location(&text).as_str() {
+        // serde_yaml stops at 128 levels, before podflow's own MAX_DEPTH check can run.
+        "recursion limit exceeded" => too_deep(),
+        // go-yaml's guard against alias bombs ("billion laughs"), in its words.
+        "repetition limit exceeded" => EXCESSIVE_ALIASING.to_string(),
+        message => message.to_string(),
+    };
     Diagnostic {
         severity: Severity::Error,
-        line: chunk.first_line + doc_line.saturating_sub(1),
+        line: chunk.first_line + text_line - 1,
         column,
         doc_line,
-        message: strip_location(&err.to_string()),
+        message,
     }
+}
+
+/// go-yaml v2's message for a document whose aliases expand too far (decode.go).
+const EXCESSIVE_ALIASING: &str = "document contains excessive aliasing";
+/// go-yaml v2's reader's message for a byte YAML does not allow, such as NUL (readerc.go).
+const CONTROL_CHARACTERS: &str = "control characters are not allowed";
+
+/// The 1-based line and column (in characters) of byte `offset` in `text`.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut at = offset.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
 }
 
 /// serde_yaml appends ` at line L column C` and libyaml's context (`, while scanning …`);
 /// the position is kept separately and go-yaml (kubectl's parser) prints the problem
-/// alone, so the message is the problem alone.
+/// alone, so the message is the problem alone. A custom message (from the conversion to
+/// JSON) may be prefixed with the path of the value (`spec.replicas: `), dropped too.
 fn strip_location(message: &str) -> String {
     let end = [" at line ", ", while "]
         .iter()
         .filter_map(|m| message.find(m))
         .min()
         .unwrap_or(message.len());
-    message[..end].to_string()
-}
-
-/// YAML → JSON as sigs.k8s.io/yaml does it: mapping keys become strings, tags are dropped.
-fn yaml_to_json(value: serde_yaml::Value, depth: usize) -> Result<Value, String> {
-    if depth > limits::MAX_DEPTH {
-        return Err(format!(
-            "the document nests deeper than {} levels (limit MAX_DEPTH)",
-            limits::MAX_DEPTH
-        ));
-    }
-    Ok(match value {
-        serde_yaml::Value::Null => Value::Null,
-        serde_yaml::Value::Bool(b) => Value::Bool(b),
-        serde_yaml::Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::Number(i.into())
-            } else if let Some(u) = n.as_u64() {
-                Value::Number(u.into())
-            } else {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                match Number::from_f64(f) {
-                    Some(n) => Value::Number(n),
-                    // JSON has no NaN or infinity; sigs.k8s.io/yaml fails the same way.
-                    None => return Err(format!("json: unsupported value: {f}")),
-                }
-            }
-        }
-        serde_yaml::Value::String(s) => Value::String(s),
-        serde_yaml::Value::Sequence(items) => Value::Array(
-            items
-                .into_iter()
-                .map(|v| yaml_to_json(v, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
-        serde_yaml::Value::Mapping(map) => {
-            let mut out = Map::new();
-            for (k, v) in map {
-                out.insert(key_string(&k), yaml_to_json(v, depth + 1)?);
-            }
-            Value::Object(out)
-        }
-        serde_yaml::Value::Tagged(tagged) => yaml_to_json(tagged.value, depth + 1)?,
-    })
-}
-
-fn key_string(key: &serde_yaml::Value) -> String {
-    match key {
-        serde_yaml::Value::String(s) => s.clone(),
-        serde_yaml::Value::Bool(b) => b.to_string(),
-        serde_yaml::Value::Number(n) => n.to_string(),
-        serde_yaml::Value::Null => "null".to_string(),
-        other => serde_yaml::to_string(other)
-            .unwrap_or_default()
-            .trim()
-            .to_string(),
+    let message = &message[..end];
+    match message.find("json: ") {
+        Some(at) => message[at..].to_string(),
+        None => message.to_string(),
     }
 }
 
@@ -292,6 +429,15 @@ mod tests {
         let p = parse(text);
         assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
         assert_eq!(p.documents[0].value["spec"]["containers"][0]["name"], "a");
+    }
+
+    #[test]
+    fn a_lone_carriage_return_is_a_break_to_yaml_but_not_to_the_editor() {
+        // libyaml (like go-yaml) counts `\r` as a line break; the editor splits on `\n`.
+        let p = parse("a: 1\rb: 2\rc: [\n");
+        let d = &p.diagnostics[0];
+        assert_eq!((d.line, d.doc_line), (2, 4));
+        assert!(d.column >= 1);
     }
 
     #[test]

@@ -87,31 +87,52 @@ impl Quantity {
         }
         let (base2, exp) = parse_suffix(suffix).ok_or(ERR_FORMAT_WRONG)?;
         let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
+        let frac_part = frac_part.trim_end_matches('0');
+        // Upstream keeps any magnitude (an inf.Dec; BinarySI capped at 2^63-1), so a value
+        // too large for i128 milli-units is held at the largest one instead of refused:
+        // `1e400` is a valid quantity that no node can satisfy.
+        let largest = Quantity {
+            milli: if negative { -i128::MAX } else { i128::MAX },
+        };
         // mantissa = digits without the point; scale10 = -len(frac)
         let mut mantissa: i128 = 0;
         for c in int_part.bytes().chain(frac_part.bytes()) {
-            mantissa = mantissa
+            match mantissa
                 .checked_mul(10)
                 .and_then(|m| m.checked_add((c - b'0') as i128))
-                .ok_or(ERR_NUMERIC)?;
+            {
+                Some(m) => mantissa = m,
+                None => return Ok(largest),
+            }
         }
-        // milli = mantissa * 1000 * base^exp / 10^len(frac), rounded up.
-        let mut numerator = mantissa.checked_mul(1000).ok_or(ERR_NUMERIC)?;
-        let mut denominator: i128 = 10i128
-            .checked_pow(frac_part.len() as u32)
-            .ok_or(ERR_NUMERIC)?;
+        if mantissa == 0 {
+            return Ok(Quantity::ZERO);
+        }
+        // milli = mantissa * 1000 * base^exp / 10^len(frac), rounded up (upstream rounds
+        // any non-zero value up to at least 1n, so a tiny one is still at least 1m here).
         let base: i128 = if base2 { 2 } else { 10 };
-        if exp >= 0 {
-            let factor = base.checked_pow(exp as u32).ok_or(ERR_NUMERIC)?;
-            numerator = numerator.checked_mul(factor).ok_or(ERR_NUMERIC)?;
-        } else {
-            let factor = base.checked_pow((-exp) as u32).ok_or(ERR_NUMERIC)?;
-            denominator = denominator.checked_mul(factor).ok_or(ERR_NUMERIC)?;
-        }
-        let mut milli = numerator / denominator;
-        if numerator % denominator != 0 {
-            milli += 1;
-        }
+        let up = |e: u32| base.checked_pow(e);
+        let numerator = mantissa.checked_mul(1000).and_then(|n| {
+            if exp >= 0 {
+                up(exp.unsigned_abs()).and_then(|f| n.checked_mul(f))
+            } else {
+                Some(n)
+            }
+        });
+        let Some(numerator) = numerator else {
+            return Ok(largest);
+        };
+        let denominator = 10i128.checked_pow(frac_part.len() as u32).and_then(|d| {
+            if exp < 0 {
+                up(exp.unsigned_abs()).and_then(|f| d.checked_mul(f))
+            } else {
+                Some(d)
+            }
+        });
+        let milli = match denominator {
+            Some(d) => numerator / d + i128::from(numerator % d != 0),
+            None => 1,
+        };
         Ok(Quantity {
             milli: if negative { -milli } else { milli },
         })
@@ -149,11 +170,7 @@ fn parse_suffix(suffix: &str) -> Option<(bool, i32)> {
         "E" => (false, 18),
         _ => {
             let rest = suffix.strip_prefix(['e', 'E'])?;
-            let exp: i32 = rest.parse().ok()?;
-            if !(-1000..=1000).contains(&exp) {
-                return None;
-            }
-            (false, exp)
+            (false, rest.parse::<i32>().ok()?)
         }
     })
 }
@@ -207,7 +224,25 @@ mod tests {
         for bad in ["", "abc", "1Q", "1..2", ".", "Mi", "1 Gi"] {
             assert!(Quantity::parse(bad).is_err(), "{bad:?} should be rejected");
         }
-        assert_eq!(Quantity::parse("1e400"), Err(ERR_NUMERIC));
+    }
+
+    #[test]
+    fn huge_and_tiny_values_are_held_not_refused() {
+        // Upstream parses `1e400` (an inf.Dec); no node can hold it.
+        let huge = Quantity::parse("1e400").unwrap();
+        assert_eq!(huge.milli_value(), i128::MAX);
+        assert!(huge > Quantity::parse("1000Pi").unwrap());
+        assert!(Quantity::parse("-1e400").unwrap().is_negative());
+        assert_eq!(
+            Quantity::parse("99999999999999999999999999999999999999999Gi").unwrap(),
+            huge
+        );
+        assert_eq!(milli("1e-400"), 1);
+        assert_eq!(
+            milli("1.000000000000000000000000000000000000000000000"),
+            1000
+        );
+        assert_eq!(milli("0e400"), 0);
     }
 
     #[test]

@@ -150,7 +150,7 @@ fn bad_arguments_and_unreadable_files_are_clear_errors() {
     std::fs::write(&bin, [0x61, 0xff, 0xfe]).unwrap();
     let out = podflow(&["apply", "-f", bin.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("is not UTF-8 text (invalid byte at offset 1)"));
+        .contains("yaml: invalid leading UTF-8 octet (byte offset 1, byte 0xff)"));
     let out = podflow(&["apply", "-f", bin.to_str().unwrap(), "--seed", "x"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--seed wants a number"));
 }

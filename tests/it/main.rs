@@ -4,7 +4,9 @@
 mod browser;
 mod cli;
 mod corpus;
+mod fuzz;
 mod golden;
+mod hostile;
 mod kubelet;
 mod scenarios;
 mod workloads;

@@ -165,6 +165,8 @@ const QUALIFIED_NAME_MSG: &str = "must consist of alphanumeric characters, '-', 
 const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 const PORT_RANGE_MSG: &str = "must be between 1 and 65535, inclusive";
 const NEGATIVE_MSG: &str = "must be greater than or equal to 0";
+/// TotalAnnotationSizeLimitB (apimachinery pkg/api/validation/objectmeta.go): 256 KiB.
+pub const TOTAL_ANNOTATION_SIZE_LIMIT_B: usize = 256 * 1024;
 
 fn max_len_msg(n: usize) -> String {
     format!("must be no more than {n} characters")
@@ -387,7 +389,28 @@ impl Validator {
                 }
             }
             v.labels(meta.get("labels"), "labels");
+            v.annotations_size(meta.get("annotations"));
         });
+    }
+
+    /// ValidateAnnotations' size check (apimachinery pkg/api/validation/objectmeta.go,
+    /// ValidateAnnotationsSize): keys and values together at most
+    /// TotalAnnotationSizeLimitB. `kubectl apply` keeps the whole manifest in an
+    /// annotation, so a very large object is refused here before it reaches etcd.
+    fn annotations_size(&mut self, annotations: Option<&Value>) {
+        let total: usize = annotations
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| k.len() + v.as_str().map_or(0, str::len))
+                    .sum()
+            })
+            .unwrap_or(0);
+        if total > TOTAL_ANNOTATION_SIZE_LIMIT_B {
+            // field.TooLong omits the value (v1.32+ wording; v1.31 said "must have at most").
+            let detail = format!("may not be more than {TOTAL_ANNOTATION_SIZE_LIMIT_B} bytes");
+            self.push(&["annotations".into()], ErrorType::TooLong, None, &detail);
+        }
     }
 
     /// ValidateLabels: keys are qualified names, values label values.
@@ -1124,6 +1147,23 @@ mod tests {
         );
         let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "1svc"}, "spec": {"ports": [{"port": 80}]}});
         assert_eq!(check(svc), format!("The Service \"1svc\" is invalid: metadata.name: Invalid value: \"1svc\": {DNS1035_LABEL_MSG}"));
+    }
+
+    #[test]
+    fn annotations_are_at_most_256_kib() {
+        let pod = |value_len: usize| {
+            json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "p", "annotations": {"a": "x".repeat(value_len)}},
+                "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
+        };
+        // 1 byte of key + 262,143 of value is exactly the limit.
+        let mut fits = pod(262_143);
+        apply_defaults(&mut fits);
+        assert_eq!(validate(&fits), Vec::new());
+        assert_eq!(
+            check(pod(262_144)),
+            "The Pod \"p\" is invalid: metadata.annotations: Too long: may not be more than 262144 bytes"
+        );
     }
 
     #[test]

@@ -992,6 +992,12 @@ impl Kubectl {
                     ),
                 }
             }
+            // A status without a reason (a 500 the apiserver passed on, such as etcd's
+            // `request is too large`): kubectl's StandardErrorMessage leaves out the brackets.
+            (_, "") => match file {
+                Some(f) => format!("Error from server: error when {doing} \"{f}\": {message}"),
+                None => format!("Error from server: {message}"),
+            },
             _ => match file {
                 Some(f) => {
                     format!("Error from server ({reason}): error when {doing} \"{f}\": {message}")
