@@ -15,12 +15,12 @@ const PASTES: &[(&str, &str, &str)] = &[
     (
         "billion laughs",
         "(() => { let t = 'a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\\n'; let p = 'a'; for (const n of 'bcdefghi') { t += `${n}: &${n} [` + Array(9).fill('*' + p).join(',') + ']\\n'; p = n; } return t; })()",
-        "repetition limit exceeded",
+        "document contains excessive aliasing",
     ),
     (
         "deep nesting",
         "'a:\\n' + Array.from({length: 200}, (_, i) => ' '.repeat(i + 1) + 'a:\\n').join('')",
-        "recursion limit exceeded",
+        "(limit MAX_DEPTH)",
     ),
 ];
 
