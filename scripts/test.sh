@@ -30,5 +30,17 @@ fi
 wasm=$(ls dist/*.wasm)
 echo "release wasm: $(wc -c < "$wasm") bytes raw, $(gzip -9c "$wasm" | wc -c) bytes gzip"
 
+step "size budget (scripts/budgets.env)"
+. scripts/budgets.env
+bundle=0
+for f in dist/*.wasm dist/*.js dist/*.css; do
+  bundle=$((bundle + $(gzip -9c "$f" | wc -c)))
+done
+echo "release wasm + JS + CSS: $bundle bytes gzip -9 (budget $BUNDLE_GZIP_BUDGET)"
+if [ "$bundle" -gt "$BUNDLE_GZIP_BUDGET" ]; then
+  echo "the release bundle is over its size budget (BUNDLE_GZIP_BUDGET in scripts/budgets.env)" >&2
+  exit 1
+fi
+
 step "all tests (native, CLI, browser)"
 PODFLOW_DIST="$PWD/dist" cargo test --offline

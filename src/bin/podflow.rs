@@ -4,6 +4,9 @@
 //! podflow apply -f FILE [-f FILE ...] [--cluster FILE] [--seed N] [--until DURATION] [--output text|json|trace]
 //! podflow script FILE [--cluster FILE] [--seed N] [--until DURATION] [--output text|json|trace]
 //! podflow cluster            # print the default cluster description (YAML)
+//! podflow link -f FILE [--cluster FILE] [--command "@30s kubectl …"]… [--step N] [--play]
+//!              [--speed N] [--embed] [--panels a,b] [--id ID] [--iframe] [--title T]
+//!              [--readable] [--base URL]   # a share or embed link carrying FILE
 //! podflow --version
 //! ```
 
@@ -23,6 +26,8 @@ macro_rules! outp {
 const USAGE: &str = "usage: podflow apply -f FILE [-f FILE ...] [--cluster FILE] [--seed N] [--until DURATION] [--output text|json|trace]
        podflow script FILE [--cluster FILE] [--seed N] [--until DURATION] [--output text|json|trace]
        podflow cluster
+       podflow link -f FILE [--cluster FILE] [--command \"@30s kubectl ...\"]... [--step N] [--play] [--speed N]
+                    [--embed] [--panels a,b] [--id ID] [--iframe] [--title T] [--readable] [--base URL]
        podflow --version";
 
 /// Every object in etcd (but events and leases) with its kind, namespace, name and the
@@ -112,6 +117,7 @@ fn run(args: &[String]) -> Result<u8, String> {
             print!("{}", Cluster::default().to_yaml());
             Ok(0)
         }
+        "link" => link(&args[1..]),
         "apply" | "script" => {
             let options = parse_options(command, &args[1..])?;
             execute(&options)
@@ -196,6 +202,134 @@ fn read(path: &str) -> Result<String, String> {
             e.utf8_error().valid_up_to()
         )
     })
+}
+
+/// `podflow link`: prints the share URL (or embed URL, or `<iframe>` snippet) that opens
+/// the app with FILE, through the same codec the app reads links with.
+fn link(args: &[String]) -> Result<u8, String> {
+    use podflow::link::{self, Form, Lesson, View};
+    let mut file = None;
+    let mut cluster = None;
+    let mut lesson = Lesson::default();
+    let mut view = View::default();
+    let mut form = Form::Compact;
+    let mut iframe = false;
+    let mut title = String::from("podflow lesson");
+    let mut base = String::from("index.html");
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        let (name, inline) = match a.split_once('=') {
+            Some((n, v)) if n.starts_with('-') => (n, Some(v.to_string())),
+            _ => (a, None),
+        };
+        let mut value = || -> Result<String, String> {
+            if let Some(v) = inline.clone() {
+                return Ok(v);
+            }
+            i += 1;
+            args.get(i)
+                .cloned()
+                .ok_or(format!("{name} needs a value\n{USAGE}"))
+        };
+        match name {
+            "-f" | "--filename" => file = Some(value()?),
+            "--cluster" => cluster = Some(value()?),
+            "-c" | "--command" => {
+                let line = value()?;
+                let parsed =
+                    link::parse_commands("--command", &line).map_err(|e| format!("error: {e}"))?;
+                lesson.commands.extend(parsed);
+            }
+            "--step" => {
+                let v = value()?;
+                lesson.step = Some(v.parse::<usize>().ok().filter(|n| *n >= 1).ok_or(format!(
+                    "error: --step wants a step number from 1, not {v:?}"
+                ))?);
+            }
+            "--play" => lesson.autoplay = true,
+            "--speed" => {
+                let v = value()?;
+                lesson.speed = Some(
+                    v.parse::<u32>()
+                        .ok()
+                        .filter(|n| link::SPEEDS.contains(n))
+                        .ok_or(format!(
+                            "error: --speed wants {} to {} steps per second, not {v:?}",
+                            link::SPEEDS.start(),
+                            link::SPEEDS.end()
+                        ))?,
+                );
+            }
+            "--embed" => view.embed = true,
+            "--panels" => {
+                let v = value()?;
+                let query = format!("panels={v}");
+                view.panels = link::parse_query(&query)
+                    .map_err(|e| format!("error: {e}"))?
+                    .panels;
+                view.embed = true;
+            }
+            "--id" => {
+                let v = value()?;
+                view.id = link::parse_query(&format!("id={v}"))
+                    .map_err(|e| format!("error: {e}"))?
+                    .id;
+            }
+            "--iframe" => {
+                iframe = true;
+                view.embed = true;
+            }
+            "--title" => title = value()?,
+            "--readable" => form = Form::Readable,
+            "--base" => base = value()?,
+            _ => return Err(format!("unknown argument {a:?}\n{USAGE}")),
+        }
+        i += 1;
+    }
+    let Some(file) = file else {
+        return Err(format!("link needs -f FILE\n{USAGE}"));
+    };
+    lesson.manifest = read(&file)?;
+    let cluster_value = match &cluster {
+        Some(path) => {
+            let text = read(path)?;
+            let parsed = Cluster::from_yaml(&text).map_err(|e| format!("error: {path}: {e}"))?;
+            lesson.cluster = Some(text);
+            parsed
+        }
+        None => Cluster::default(),
+    };
+    // A link may carry a broken manifest on purpose (lessons about errors), so problems
+    // are warnings: the author sees what the learner will.
+    let parsed = sim::manifest::parse(&lesson.manifest);
+    for d in &parsed.diagnostics {
+        eprintln!("warning: {file}:{}:{}: {}", d.line, d.column, d.message);
+    }
+    if let Some(step) = lesson.step {
+        let apply = format!("kubectl apply -f {}", sim::MANIFEST_FILE);
+        let scenario = Scenario::applying(&lesson.manifest, &apply, &lesson.commands);
+        let steps = sim::run(&scenario, &cluster_value, 42, sim::DEFAULT_HORIZON_MS)
+            .steps
+            .len();
+        if step > steps {
+            eprintln!("warning: --step {step} is past the last step ({steps}); the app opens at the last step");
+        }
+    }
+    let url = link::url(&base, &view, &lesson, form);
+    let fragment_len = url.split_once('#').map_or(0, |(_, f)| f.len());
+    if fragment_len > sim::limits::MAX_LINK_BYTES {
+        return Err(format!(
+            "error: the link would be {fragment_len} bytes; browsers and podflow read at most {} (limit MAX_LINK_BYTES)",
+            sim::limits::MAX_LINK_BYTES
+        ));
+    }
+    if iframe {
+        println!("{}", link::iframe_snippet(&url, &title, 560));
+    } else {
+        println!("{url}");
+    }
+    Ok(0)
 }
 
 fn execute(o: &Options) -> Result<u8, String> {

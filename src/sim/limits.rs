@@ -13,3 +13,8 @@ pub const MAX_NODES: usize = 5000;
 pub const MAX_STEPS: usize = 200_000;
 /// Longest simulated time, in milliseconds (one hour).
 pub const MAX_SIM_TIME_MS: u64 = 60 * 60 * 1000;
+/// Longest URL fragment or query a link may have, in bytes: Chromium's limit on a URL's
+/// length (2 MiB, `url::kMaxURLChars`), beyond which browsers cut or refuse links anyway.
+pub const MAX_LINK_BYTES: usize = 2 * 1024 * 1024;
+/// Most kubectl commands one link may carry.
+pub const MAX_LINK_COMMANDS: usize = 200;

@@ -70,6 +70,21 @@ pub struct Scenario {
     pub commands: Vec<(u64, String)>,
 }
 
+impl Scenario {
+    /// The run the app shows (and a share link carries): `manifest` as `pod.yaml`, `apply`
+    /// at 0 s, then `commands` in time order (the order they were given in breaks ties).
+    pub fn applying(manifest: &str, apply: &str, commands: &[(u64, String)]) -> Scenario {
+        let mut s = Scenario::default();
+        s.files
+            .insert(MANIFEST_FILE.to_string(), manifest.to_string());
+        s.commands.push((0, apply.to_string()));
+        let mut extra = commands.to_vec();
+        extra.sort_by_key(|(at, _)| *at);
+        s.commands.extend(extra);
+        s
+    }
+}
+
 /// Parses `manifest` and runs `kubectl apply -f pod.yaml` with it on `cluster`.
 pub fn simulate(manifest: &str, cluster: &Cluster, seed: u64) -> Simulation {
     let parsed = manifest::parse(manifest);

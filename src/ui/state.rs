@@ -126,14 +126,7 @@ pub fn default_apply() -> String {
 /// The run the app shows: `manifest` as `pod.yaml`, `apply` at 0 s, then `commands` in
 /// time order (the order a learner added them in breaks ties).
 pub fn scenario(manifest: &str, apply: &str, commands: &[(u64, String)]) -> Scenario {
-    let mut s = Scenario::default();
-    s.files
-        .insert(sim::MANIFEST_FILE.to_string(), manifest.to_string());
-    s.commands.push((0, apply.to_string()));
-    let mut extra = commands.to_vec();
-    extra.sort_by_key(|(at, _)| *at);
-    s.commands.extend(extra);
-    s
+    Scenario::applying(manifest, apply, commands)
 }
 
 impl Default for AppState {

@@ -154,3 +154,134 @@ fn bad_arguments_and_unreadable_files_are_clear_errors() {
     let out = podflow(&["apply", "-f", bin.to_str().unwrap(), "--seed", "x"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--seed wants a number"));
 }
+
+#[test]
+fn link_carries_the_file_through_the_apps_codec() {
+    use podflow::link::{parse_fragment, parse_query, Panel};
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web # ünïcødé & <b>\nspec:\n  containers:\n  - name: web\n    image: nginx\n";
+    let pod = write_temp("link.yaml", text);
+    for readable in [false, true] {
+        let mut args = vec![
+            "link",
+            "-f",
+            pod.to_str().unwrap(),
+            "--step",
+            "7",
+            "--command",
+            "@30s kubectl delete pod web",
+            "--base",
+            "https://courses.example/k8s/podflow/index.html",
+        ];
+        if readable {
+            args.push("--readable");
+        }
+        let out = podflow(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let url = String::from_utf8(out.stdout).unwrap();
+        let (page, fragment) = url.trim().split_once('#').unwrap();
+        assert_eq!(page, "https://courses.example/k8s/podflow/index.html");
+        assert!(
+            fragment.starts_with(if readable { "yaml=" } else { "m=" }),
+            "{fragment}"
+        );
+        let lesson = parse_fragment(fragment).unwrap().unwrap();
+        assert_eq!(lesson.manifest, text);
+        assert_eq!(lesson.step, Some(7));
+        assert_eq!(
+            lesson.commands,
+            vec![(30_000, "kubectl delete pod web".to_string())]
+        );
+    }
+    let out = podflow(&[
+        "link",
+        "-f",
+        pod.to_str().unwrap(),
+        "--panels",
+        "flow,editor",
+        "--id",
+        "one",
+    ]);
+    let url = String::from_utf8(out.stdout).unwrap();
+    let query = url.split_once('?').unwrap().1.split_once('#').unwrap().0;
+    let view = parse_query(query).unwrap();
+    assert!(view.embed);
+    assert_eq!(view.panels, Some(vec![Panel::Editor, Panel::Flow]));
+    assert_eq!(view.id.as_deref(), Some("one"));
+}
+
+#[test]
+fn link_iframe_and_mistakes() {
+    let pod = write_temp("iframe.yaml", podflow::sim::scenarios::NGINX);
+    let out = podflow(&[
+        "link",
+        "-f",
+        pod.to_str().unwrap(),
+        "--iframe",
+        "--title",
+        "Lesson \"1\"",
+    ]);
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        html.starts_with("<iframe src=\"index.html?embed=1#m="),
+        "{html}"
+    );
+    assert!(html.contains("title=\"Lesson &quot;1&quot;\""), "{html}");
+
+    let out = podflow(&["link", "-f", pod.to_str().unwrap(), "--panels", "nodes"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("panels= names \"nodes\", which is not a panel"));
+
+    let out = podflow(&["link", "-f", pod.to_str().unwrap(), "--step", "0"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "error: --step wants a step number from 1, not \"0\""
+    );
+
+    // Past the end: still a link (the app opens at the last step), with a warning.
+    let out = podflow(&["link", "-f", pod.to_str().unwrap(), "--step", "100000"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("warning: --step 100000 is past the last step"));
+
+    // A broken manifest is a lesson too: the link is printed, the problem is a warning.
+    let bad = write_temp("bad.yaml", "kind: Pod\nmetadata:\n\tname: x\n");
+    let out = podflow(&["link", "-f", bad.to_str().unwrap()]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("warning: ") && stderr.contains("bad.yaml:3:"),
+        "{stderr}"
+    );
+}
+
+/// The compact form is what a browser undoes with `DecompressionStream('deflate-raw')`:
+/// Node's implementation of the same web API reads what `podflow link` wrote.
+#[test]
+fn link_compact_form_is_what_decompression_stream_reads() {
+    let pod = write_temp("stream.yaml", podflow::sim::scenarios::NGINX);
+    let out = podflow(&["link", "-f", pod.to_str().unwrap()]);
+    let url = String::from_utf8(out.stdout).unwrap();
+    let packed = url.trim().split_once("#m=").unwrap().1;
+    let script = "const b=process.argv[1].replace(/-/g,'+').replace(/_/g,'/');\
+        const s=new Blob([Uint8Array.from(atob(b),c=>c.charCodeAt(0))]).stream()\
+        .pipeThrough(new DecompressionStream('deflate-raw'));\
+        new Response(s).text().then(t=>process.stdout.write(t));";
+    let node = Command::new("node")
+        .args(["-e", script, packed])
+        .output()
+        .expect("node runs (scripts/setup.sh installs it with npm)");
+    assert!(
+        node.status.success(),
+        "{}",
+        String::from_utf8_lossy(&node.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(node.stdout).unwrap(),
+        podflow::sim::scenarios::NGINX
+    );
+}
