@@ -128,6 +128,39 @@ impl Browser {
         self.wait_for_app().await
     }
 
+    /// Opens `path` and waits until `css` is on the page (an embed without the player,
+    /// a page that is not the app).
+    pub async fn open_until(&self, path: &str, css: &str) -> Result<(), Error> {
+        self.client.goto(&format!("{}{}", self.base, path)).await?;
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(css))
+            .await?;
+        Ok(())
+    }
+
+    /// Runs `script` in the page and returns what it returns.
+    pub async fn eval(&self, script: &str) -> Result<Value, Error> {
+        Ok(self.client.execute(script, vec![]).await?)
+    }
+
+    /// Evaluates `script` (a `return …` of a boolean) every 100 ms until it is true;
+    /// false after `seconds`.
+    pub async fn wait_for(&self, script: &str, seconds: u64) -> Result<bool, Error> {
+        for _ in 0..seconds * 10 {
+            // A page that is reloading answers with an error: not yet.
+            if matches!(
+                self.client.execute(script, vec![]).await,
+                Ok(Value::Bool(true))
+            ) {
+                return Ok(true);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(false)
+    }
+
     pub async fn reload(&self) -> Result<(), Error> {
         self.client.refresh().await?;
         self.wait_for_app().await
