@@ -446,12 +446,15 @@ pub fn EmbedLayout(view: View) -> impl IntoView {
             <main class="embed-panels" class:single=count == 1>
                 {body.into_iter().map(panel_view).collect_view()}
             </main>
-            {timeline.then(|| panel_view(Panel::Timeline))}
-            <p class="embed-footer">
-                <a class="open-full" href=full target="_blank" rel="noopener">
-                    "Open in full podflow ↗"
-                </a>
-            </p>
+            // The player and the way out stay in view at the bottom of the frame.
+            <div class="embed-dock">
+                {timeline.then(|| panel_view(Panel::Timeline))}
+                <p class="embed-footer">
+                    <a class="open-full" href=full target="_blank" rel="noopener">
+                        "Open in full podflow ↗"
+                    </a>
+                </p>
+            </div>
         </div>
     }
 }

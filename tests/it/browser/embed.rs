@@ -110,6 +110,8 @@ async fn a_readable_link_carries_cluster_and_commands() {
         &Lesson {
             cluster: Some(cluster.to_yaml()),
             commands: vec![(30_000, "kubectl delete pod from-a-link".into())],
+            autoplay: true,
+            speed: Some(60),
             ..lesson(LINKED)
         },
         Form::Readable,
@@ -123,13 +125,23 @@ async fn a_readable_link_carries_cluster_and_commands() {
         let transcript = browser
             .eval("return document.querySelector('[data-testid=\"kubectl-console\"]').textContent;")
             .await?;
+        // play=1&speed=60: it plays, fast.
+        let speed = browser.text_value(".timeline select").await?;
+        let played = browser
+            .wait_for(
+                "return !document.querySelector('.timeline .position').textContent.startsWith('step 1 of');",
+                5,
+            )
+            .await?;
         let errors = browser.console_errors().await?;
-        Ok::<_, harness::Error>((manifest, nodes, transcript, errors))
+        Ok::<_, harness::Error>((manifest, nodes, transcript, speed, played, errors))
     }
     .await;
-    let (manifest, nodes, transcript, errors) = browser.finish(outcome).await;
+    let (manifest, nodes, transcript, speed, played, errors) = browser.finish(outcome).await;
     assert_eq!(manifest, LINKED);
     assert_eq!(nodes, expected_nodes, "the link's cluster");
+    assert_eq!(speed, "60", "speed=60");
+    assert!(played, "play=1 plays");
     let transcript = transcript.as_str().unwrap_or_default().to_string();
     assert!(
         transcript.contains("kubectl delete pod from-a-link"),
@@ -263,6 +275,27 @@ async fn the_example_course_page_drives_an_embed_through_post_message() {
         let both_ready = browser.wait_for(&has("[lesson-a] ready, "), 60).await?
             && browser.wait_for(&has("[lesson-b] ready, "), 60).await?;
         let b_first_step = browser.wait_for(&has("[lesson-b] step 1/"), 10).await?;
+        // A malformed load is answered with an error; a malformed step only warns.
+        browser
+            .eval(
+                "const a = document.getElementById('lesson-a').contentWindow;
+                 a.postMessage({type: 'podflow:load'}, '*');
+                 a.postMessage({type: 'podflow:step', step: 'two'}, '*');
+                 a.postMessage({type: 'podflow:step', step: 0}, '*');
+                 return true;",
+            )
+            .await?;
+        let load_error = browser
+            .wait_for(&has("[lesson-a] error: podflow:load: manifest is missing"), 10)
+            .await?;
+        // A sibling frame is not the parent: lesson-a ignores lesson-b's orders.
+        browser
+            .eval_in_frame(
+                1,
+                "parent.frames[0].postMessage({type: 'podflow:step', step: 2}, '*'); return true;",
+            )
+            .await?;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         browser.replace_text("#step", "3").await?;
         browser.click("#go").await?;
         let stepped = browser.wait_for(&has("[lesson-a] step 3/"), 10).await?;
@@ -283,15 +316,25 @@ async fn the_example_course_page_drives_an_embed_through_post_message() {
         let text = browser.eval(log).await?;
         let errors = browser.console_errors().await?;
         Ok::<_, harness::Error>((
-            both_ready, b_first_step, stepped, reloaded, running, text, errors,
+            (both_ready, b_first_step, load_error),
+            stepped,
+            reloaded,
+            running,
+            text,
+            errors,
         ))
     }
     .await;
-    let (both_ready, b_first_step, stepped, reloaded, running, text, errors) =
+    let ((both_ready, b_first_step, load_error), stepped, reloaded, running, text, errors) =
         browser.finish(outcome).await;
     let text = text.as_str().unwrap_or_default();
     assert!(both_ready, "both instances say ready:\n{text}");
     assert!(b_first_step, "the second reports its step:\n{text}");
+    assert!(load_error, "a load without a manifest is refused:\n{text}");
+    assert!(
+        !text.contains("[lesson-a] step 2/"),
+        "a sibling frame cannot drive an embed:\n{text}"
+    );
     assert!(stepped, "podflow:step moved the first:\n{text}");
     assert!(reloaded, "podflow:load answered with ready:\n{text}");
     assert!(running, "the loaded pod's Running is reported:\n{text}");
@@ -354,11 +397,17 @@ async fn hostile_text_in_a_link_renders_as_text_and_runs_nothing() {
         let editor = browser.text_value(EDITOR).await?;
         let images = browser.count("img[src=\"x\"], script:not([src])").await?;
         let pwned = browser.eval("return typeof window.__pwned;").await?;
+        // A page that is not framed takes no orders, not even from itself.
+        browser
+            .eval("window.postMessage({type: 'podflow:load', manifest: 'kind: Pod'}, '*'); return true;")
+            .await?;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let still = browser.text_value(EDITOR).await?;
         let errors = browser.console_errors().await?;
-        Ok::<_, harness::Error>((body, editor, images, pwned, errors))
+        Ok::<_, harness::Error>((body, editor, images, pwned, still, errors))
     }
     .await;
-    let (body, editor, images, pwned, errors) = browser.finish(outcome).await;
+    let (body, editor, images, pwned, still, errors) = browser.finish(outcome).await;
     assert_eq!(editor, HOSTILE);
     for literal in [
         "<script>window.__pwned=1</script>",
@@ -368,6 +417,7 @@ async fn hostile_text_in_a_link_renders_as_text_and_runs_nothing() {
     }
     assert_eq!(images, 0, "no element was made from the text");
     assert_eq!(pwned, "undefined", "nothing ran");
+    assert_eq!(still, HOSTILE, "a top-level page ignores messages");
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 }
 

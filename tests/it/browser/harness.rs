@@ -145,6 +145,14 @@ impl Browser {
         Ok(self.client.execute(script, vec![]).await?)
     }
 
+    /// Runs `script` inside the page's `index`-th frame.
+    pub async fn eval_in_frame(&self, index: u16, script: &str) -> Result<Value, Error> {
+        self.client.clone().enter_frame(index).await?;
+        let result = self.client.execute(script, vec![]).await;
+        self.client.clone().enter_parent_frame().await?;
+        Ok(result?)
+    }
+
     /// Evaluates `script` (a `return …` of a boolean) every 100 ms until it is true;
     /// false after `seconds`.
     pub async fn wait_for(&self, script: &str, seconds: u64) -> Result<bool, Error> {
