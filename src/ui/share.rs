@@ -71,6 +71,53 @@ fn restore_focus_on_cleanup() {
     });
 }
 
+/// Keeps Tab and Shift+Tab inside the dialog whose keydown this is (modal dialogs), and
+/// closes it on Escape.
+fn dialog_keys(ev: &web_sys::KeyboardEvent, close: impl Fn()) {
+    match ev.key().as_str() {
+        "Escape" => {
+            ev.prevent_default();
+            close();
+        }
+        "Tab" => {
+            let Some(dialog) = ev
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            else {
+                return;
+            };
+            let Ok(all) = dialog.query_selector_all(
+                "button:not([disabled]), input:not([disabled]), textarea, select, a[href]",
+            ) else {
+                return;
+            };
+            let at = |i: u32| {
+                all.item(i)
+                    .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+            };
+            let (Some(first), Some(last)) = (at(0), at(all.length().saturating_sub(1))) else {
+                return;
+            };
+            let active = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.active_element());
+            let on = |el: &web_sys::HtmlElement| {
+                active
+                    .as_ref()
+                    .is_some_and(|a| js_sys::Object::is(a.as_ref(), el.as_ref()))
+            };
+            if ev.shift_key() && on(&first) {
+                ev.prevent_default();
+                let _ = last.focus();
+            } else if !ev.shift_key() && on(&last) {
+                ev.prevent_default();
+                let _ = first.focus();
+            }
+        }
+        _ => {}
+    }
+}
+
 #[component]
 pub fn ShareButtons() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -156,12 +203,7 @@ fn ManualCopy(link: RwSignal<Option<String>>) -> impl IntoView {
                 aria-labelledby="share-title"
                 data-testid="share-dialog"
                 on:click=|ev| ev.stop_propagation()
-                on:keydown=move |ev| {
-                    if ev.key() == "Escape" {
-                        ev.prevent_default();
-                        close();
-                    }
-                }
+                on:keydown=move |ev| dialog_keys(&ev, close)
             >
                 <header>
                     <h2 id="share-title">"Link to this simulation"</h2>
@@ -265,12 +307,7 @@ fn EmbedDialog(open: RwSignal<bool>) -> impl IntoView {
                 aria-labelledby="embed-title"
                 data-testid="embed-dialog"
                 on:click=|ev| ev.stop_propagation()
-                on:keydown=move |ev| {
-                    if ev.key() == "Escape" {
-                        ev.prevent_default();
-                        close();
-                    }
-                }
+                on:keydown=move |ev| dialog_keys(&ev, close)
             >
                 <header>
                     <h2 id="embed-title">"Embed in a course page"</h2>

@@ -469,13 +469,40 @@ async fn share_copies_the_link_or_shows_it_and_embed_writes_the_snippet() {
             }
             let some = browser.text_value("#embed-snippet").await?;
             browser.screenshot(&format!("embed-dialog-{width}.png")).await?;
+            // Tab stays inside the modal dialog.
+            browser.press(&"\u{e004}".repeat(16)).await?;
+            let trapped = browser
+                .eval("return document.querySelector('[data-testid=\"embed-dialog\"]').contains(document.activeElement);")
+                .await?;
+            browser
+                .eval(
+                    "navigator.clipboard.writeText = (t) => { window.__copied = t; return Promise.resolve(); };
+                     return true;",
+                )
+                .await?;
+            browser.click("[data-testid=\"embed-copy\"]").await?;
+            browser
+                .wait_for("return window.__copied && window.__copied.startsWith('<iframe');", 5)
+                .await?;
+            let snippet_copied = browser.eval("return window.__copied;").await?;
             let errors = browser.console_errors().await?;
-            Ok::<_, harness::Error>((status, copied, shown, focused, closed, all, some, errors))
+            Ok::<_, harness::Error>((
+                status,
+                copied,
+                shown,
+                focused,
+                closed,
+                all,
+                (some, trapped, snippet_copied),
+                errors,
+            ))
         }
         .await;
         shots.push((width, browser.finish(outcome).await));
     }
-    for (width, (status, copied, shown, focused, closed, all, some, errors)) in shots {
+    for (width, (status, copied, shown, focused, closed, all, (some, trapped, snippet), errors)) in
+        shots
+    {
         assert_eq!(status, "Link copied", "at {width} px");
         let copied = copied.as_str().unwrap_or_default().to_string();
         assert!(copied.contains("/courses/k8s-101/podflow/#m="), "{copied}");
@@ -499,9 +526,58 @@ async fn share_copies_the_link_or_shows_it_and_embed_writes_the_snippet() {
             some.contains("?embed=1&amp;panels=cluster,flow,narration,timeline#m="),
             "{some}"
         );
+        assert_eq!(trapped, true, "Tab stays in the dialog at {width} px");
+        assert_eq!(
+            snippet.as_str(),
+            Some(some.as_str()),
+            "Copy copies the snippet"
+        );
         assert!(
             errors.is_empty(),
             "console errors at {width} px: {errors:#?}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_content_security_policy_is_in_force_and_the_app_needs_no_exception() {
+    let browser = Browser::start(1280, 900).await;
+    let outcome = async {
+        browser.open("").await?;
+        let policy = browser
+            .eval("return document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]').content;")
+            .await?;
+        let inline_scripts = browser.count("script:not([src])").await?;
+        // The app booted (it is on screen) without a single violation…
+        let before = browser.console_errors().await?;
+        // …and the policy is really enforced: an inline script does not run.
+        let ran = browser
+            .eval(
+                "const s = document.createElement('script');
+                 s.textContent = 'window.__inline = 1';
+                 document.head.append(s);
+                 return typeof window.__inline;",
+            )
+            .await?;
+        let after = browser.console_errors().await?;
+        Ok::<_, harness::Error>((policy, inline_scripts, before, ran, after))
+    }
+    .await;
+    let (policy, inline_scripts, before, ran, after) = browser.finish(outcome).await;
+    let policy = policy.as_str().unwrap_or_default();
+    assert!(
+        policy.contains("default-src 'none'")
+            && policy.contains("script-src 'self' 'wasm-unsafe-eval';"),
+        "{policy}"
+    );
+    assert_eq!(
+        inline_scripts, 0,
+        "the app is started by a file, not an inline script"
+    );
+    assert!(before.is_empty(), "violations while booting: {before:#?}");
+    assert_eq!(ran, "undefined", "the inline script was refused");
+    assert!(
+        after.iter().any(|e| e.contains("Content Security Policy")),
+        "the refusal is reported: {after:#?}"
+    );
 }
