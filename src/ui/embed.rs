@@ -24,15 +24,26 @@ use super::AppState;
 use crate::link::{self, Lesson, Panel, View};
 use crate::sim::cluster::Cluster;
 
-/// Messages about the page's URL or a message, shown above the panels until dismissed.
+/// Messages about the page's URL, shown above the panels until dismissed: problems
+/// (`role="alert"`) and notes (`role="status"`).
 #[derive(Clone, Copy)]
-pub struct Alerts(pub RwSignal<Vec<Option<String>>>);
+pub struct Alerts(pub RwSignal<Vec<Option<(bool, String)>>>);
 
 impl Alerts {
+    /// A problem: something in the URL could not be used.
     pub fn push(&self, text: String) {
-        self.0.update(|v| v.push(Some(text)));
+        self.0.update(|v| v.push(Some((true, text))));
+    }
+
+    /// A note: nothing is wrong, but the learner should know.
+    pub fn note(&self, text: String) {
+        self.0.update(|v| v.push(Some((false, text))));
     }
 }
+
+/// What the full page says when it opens a shared lesson.
+pub const LINK_NOTE: &str = "You opened a shared lesson: changes made here are not saved, and \
+     the work you saved in this browser is kept for when you open podflow without a link.";
 
 /// What the page's URL asks for.
 #[derive(Clone, Debug, PartialEq)]
@@ -151,6 +162,9 @@ pub fn startup(state: AppState, alerts: Alerts) -> (Startup, bool) {
         alerts.push(a.clone());
     }
     if let Some(lesson) = &start.lesson {
+        if !start.view.embed {
+            alerts.note(LINK_NOTE.to_string());
+        }
         apply_lesson(state, alerts, lesson);
     }
     let persist = !start.view.embed && !start.from_link && !embedded();
@@ -376,9 +390,14 @@ pub fn LinkAlerts() -> impl IntoView {
         <For
             each=shown
             key=|(i, _)| *i
-            children=move |(i, text)| {
+            children=move |(i, (problem, text))| {
                 view! {
-                    <div class="link-alert" role="alert" data-testid="link-alert">
+                    <div
+                        class="link-alert"
+                        class:note=!problem
+                        role=if problem { "alert" } else { "status" }
+                        data-testid=if problem { "link-alert" } else { "link-note" }
+                    >
                         <p>{text}</p>
                         <button
                             type="button"

@@ -55,6 +55,9 @@ async fn a_compact_link_opens_its_lesson_and_leaves_the_learners_draft_alone() {
             .await?;
         let manifest = browser.text_value(EDITOR).await?;
         let position = browser.text(".timeline .position").await?;
+        let note = browser
+            .text("[role=\"status\"][data-testid=\"link-note\"]")
+            .await?;
         // At the last step, the link's pod is in the cluster view.
         browser.blur().await?;
         browser.press("\u{e010}").await?;
@@ -74,7 +77,7 @@ async fn a_compact_link_opens_its_lesson_and_leaves_the_learners_draft_alone() {
         Ok::<_, harness::Error>((
             arrived,
             manifest,
-            position,
+            (position, note),
             pods,
             stored,
             stored_after_edit,
@@ -83,11 +86,12 @@ async fn a_compact_link_opens_its_lesson_and_leaves_the_learners_draft_alone() {
         ))
     }
     .await;
-    let (arrived, manifest, position, pods, stored, stored_after_edit, plain, errors) =
+    let (arrived, manifest, (position, note), pods, stored, stored_after_edit, plain, errors) =
         browser.finish(outcome).await;
     assert!(arrived, "a changed fragment opens its lesson");
     assert_eq!(manifest, LINKED);
     assert!(position.starts_with("step 5 of "), "{position}");
+    assert!(note.contains("changes made here are not saved"), "{note}");
     assert!(
         pods.iter().any(|p| p.contains("from-a-link")),
         "the link's pod is simulated: {pods:?}"
