@@ -58,6 +58,7 @@ async fn a_compact_link_opens_its_lesson_and_leaves_the_learners_draft_alone() {
         let note = browser
             .text("[role=\"status\"][data-testid=\"link-note\"]")
             .await?;
+        browser.screenshot("link-note-1280.png").await?;
         // At the last step, the link's pod is in the cluster view.
         browser.blur().await?;
         browser.press("\u{e010}").await?;
