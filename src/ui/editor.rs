@@ -11,13 +11,15 @@
 //! the browser's undo history keeps them. Escape then Tab leaves the editor, so the
 //! keyboard is never trapped.
 
+use std::collections::BTreeMap;
+
 use leptos::html::{Pre, Textarea};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::highlight::{highlight, Span};
 use super::AppState;
-use crate::sim::manifest::Severity;
+use crate::sim::{limits::MAX_INPUT_BYTES, manifest::Severity};
 
 /// A diagnostic as the editor shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,14 +41,38 @@ fn escape(text: &str, out: &mut String) {
     }
 }
 
-/// The overlay's HTML: every line of `text` with its tokens in `tok-*` spans and, after a
-/// line with a diagnostic, the message itself.
-fn overlay_html(text: &str, tokens: &[Vec<Span>], diagnostics: &[Shown]) -> String {
-    let mut out = String::with_capacity(text.len() * 2);
-    for (n, (line, spans)) in text.split('\n').zip(tokens).enumerate() {
+/// The diagnostics of each line, in order, so every per-line lookup below is O(log n)
+/// and drawing the editor stays O(lines + diagnostics) for any text.
+fn by_line(diagnostics: &[Shown]) -> BTreeMap<usize, Vec<&Shown>> {
+    let mut map: BTreeMap<usize, Vec<&Shown>> = BTreeMap::new();
+    for d in diagnostics {
+        map.entry(d.line).or_default().push(d);
+    }
+    map
+}
+
+/// The overlay's HTML: the `lines` (0-based) of `text` with their tokens in `tok-*` spans
+/// and, after a line with a diagnostic, the message itself. Lines without tokens are
+/// drawn plain.
+fn overlay_html(
+    text: &str,
+    tokens: &[Vec<Span>],
+    diagnostics: &[Shown],
+    lines: std::ops::Range<usize>,
+) -> String {
+    let mut out = String::with_capacity(lines.len() * 64);
+    let by_line = by_line(diagnostics);
+    let no_spans = Vec::new();
+    for (n, line) in text
+        .split('\n')
+        .enumerate()
+        .skip(lines.start)
+        .take(lines.len())
+    {
+        let spans = tokens.get(n).unwrap_or(&no_spans);
         let line = line.strip_suffix('\r').unwrap_or(line);
-        let here: Vec<&Shown> = diagnostics.iter().filter(|d| d.line == n + 1).collect();
-        out.push_str(if here.is_empty() {
+        let here = by_line.get(&(n + 1));
+        out.push_str(if here.is_none() {
             "<span class=\"line\">"
         } else {
             "<span class=\"line has-diagnostic\">"
@@ -63,7 +89,7 @@ fn overlay_html(text: &str, tokens: &[Vec<Span>], diagnostics: &[Shown]) -> Stri
         }
         escape(&line[at..], &mut out);
         out.push_str("</span>");
-        for d in here {
+        for d in here.into_iter().flatten() {
             out.push_str(if d.error {
                 "<span class=\"inline-diagnostic error\">  ✖ "
             } else {
@@ -77,14 +103,65 @@ fn overlay_html(text: &str, tokens: &[Vec<Span>], diagnostics: &[Shown]) -> Stri
     out
 }
 
+/// The gutter's HTML: a number for each of `lines` (0-based), marked where a line has a diagnostic (its first
+/// one decides the mark). One string rather than a view per line, so a pasted text of a
+/// million lines costs one DOM update instead of a million components.
+fn gutter_html(lines: std::ops::Range<usize>, diagnostics: &[Shown]) -> String {
+    let by_line = by_line(diagnostics);
+    let mut out = String::with_capacity(lines.len() * 48);
+    for n in lines.start + 1..=lines.end {
+        match by_line.get(&n).and_then(|d| d.first()) {
+            Some(d) if d.error => {
+                out.push_str("<span class=\"gutter-line has-error\"><span class=\"mark\">✖</span>")
+            }
+            Some(_) => out
+                .push_str("<span class=\"gutter-line has-warning\"><span class=\"mark\">▲</span>"),
+            None => out.push_str("<span class=\"gutter-line\"><span class=\"mark\"></span>"),
+        }
+        out.push_str(&n.to_string());
+        out.push_str("</span>");
+    }
+    out
+}
+
+/// The most diagnostics the list under the editor shows; the rest are counted. (Each is
+/// also marked at its line, so none is hidden from the text itself.)
+const MAX_LISTED_DIAGNOSTICS: usize = 100;
+
+/// Height of one line of the editor's text in CSS pixels: `.code` is `font: 13px/1.5`
+/// in style/main.css, and both must change together.
+const LINE_PX: f64 = 19.5;
+/// The editor's padding above the first line (`.highlight, .source` in style/main.css).
+const PAD_PX: f64 = 8.0;
+/// Up to this many lines the overlay and the gutter draw every line. Above it they draw
+/// only the lines in view and a margin around them: a pasted text of 100,000 lines drawn
+/// whole is 200,000 elements and seconds of layout on every edit.
+const DRAW_ALL_LINES: usize = 1_500;
+/// Lines drawn above and below the view, so a fast scroll rarely shows an undrawn line.
+const MARGIN_LINES: usize = 150;
+
+/// The lines (0-based) to draw when the editor's scroller is at `scroll_top` and shows
+/// `height` pixels of a text of `lines` lines.
+fn lines_to_draw(lines: usize, scroll_top: f64, height: f64) -> std::ops::Range<usize> {
+    if lines <= DRAW_ALL_LINES {
+        return 0..lines;
+    }
+    let top = ((scroll_top - PAD_PX).max(0.0) / LINE_PX) as usize;
+    let first = top.saturating_sub(MARGIN_LINES).min(lines);
+    let count = (height.max(0.0) / LINE_PX).ceil() as usize + 2 * MARGIN_LINES;
+    first..(first + count).min(lines)
+}
+
 /// The widest line in characters, counting an inline message after it.
 fn widest(text: &str, diagnostics: &[Shown]) -> usize {
+    let by_line = by_line(diagnostics);
     text.split('\n')
         .enumerate()
         .map(|(n, line)| {
-            let extra: usize = diagnostics
-                .iter()
-                .filter(|d| d.line == n + 1)
+            let extra: usize = by_line
+                .get(&(n + 1))
+                .into_iter()
+                .flatten()
                 .map(|d| d.message.chars().count() + 4)
                 .sum();
             line.chars().count() + extra
@@ -242,45 +319,36 @@ pub fn ManifestEditor() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
+    // Where the editor's scroller is, so long texts draw only the lines in view.
+    let code: NodeRef<leptos::html::Div> = NodeRef::new();
+    let scroll = RwSignal::new((0.0_f64, 1200.0_f64));
+    let drawn = Memo::new(move |_| {
+        let (top, height) = scroll.get();
+        lines_to_draw(line_count(), top, height)
+    });
     let html = Memo::new(move |_| {
+        let lines = drawn.get();
         state.manifest.with(|text| {
-            shown.with(|diagnostics| overlay_html(text, &highlight(text), diagnostics))
+            shown.with(|diagnostics| overlay_html(text, &highlight(text), diagnostics, lines))
         })
     });
+    // A paste over the input limit is refused before the textarea lays it out (10 MiB
+    // of text takes the page seconds): the manifest the learner had stays, and this says
+    // why.
+    let refused = RwSignal::new(None::<String>);
     let width = move || {
         let chars = state
             .manifest
             .with(|text| shown.with(|diagnostics| widest(text, diagnostics)));
         format!("width: calc({}ch + 24px)", chars + 2)
     };
-    let gutter = move || {
-        shown.with(|diagnostics| {
-            (1..=line_count())
-                .map(|n| {
-                    let mark = diagnostics.iter().find(|d| d.line == n).map(|d| {
-                        if d.error {
-                            ("has-error", "✖")
-                        } else {
-                            ("has-warning", "▲")
-                        }
-                    });
-                    let class = match mark {
-                        Some((c, _)) => format!("gutter-line {c}"),
-                        None => "gutter-line".to_string(),
-                    };
-                    view! {
-                        <span class=class>
-                            <span class="mark">{mark.map(|(_, m)| m)}</span>
-                            {n}
-                        </span>
-                    }
-                })
-                .collect_view()
-        })
-    };
+    let gutter = move || shown.with(|diagnostics| gutter_html(drawn.get(), diagnostics));
+    let drawn_from_px = move || format!("{}px", PAD_PX + drawn.get().start as f64 * LINE_PX);
+    let full_height_px = move || format!("{}px", 2.0 * PAD_PX + line_count() as f64 * LINE_PX);
     let diagnostics = move || {
         shown.with(|all| {
             all.iter()
+                .take(MAX_LISTED_DIAGNOSTICS)
                 .map(|d| {
                     let where_ = format!("line {}, column {}", d.line, d.column);
                     let (line, column) = (d.line, d.column);
@@ -354,10 +422,36 @@ pub fn ManifestEditor() -> impl IntoView {
                     "showing the last valid manifest"
                 </span>
             </header>
-            <div class="code">
-                <div class="gutter" aria-hidden="true">{gutter}</div>
+            <Show when=move || refused.with(Option::is_some)>
+                <p class="editor-refused" role="alert">
+                    {move || refused.get().unwrap_or_default()}
+                    <button type="button" class="dismiss" aria-label="dismiss" on:click=move |_| refused.set(None)>"✕"</button>
+                </p>
+            </Show>
+            <div
+                class="code"
+                node_ref=code
+                on:scroll=move |_| {
+                    if let Some(c) = code.get_untracked() {
+                        scroll.set((f64::from(c.scroll_top()), f64::from(c.client_height())));
+                    }
+                }
+            >
+                <div
+                    class="gutter"
+                    aria-hidden="true"
+                    style:padding-top=drawn_from_px
+                    style:min-height=full_height_px
+                    inner_html=gutter
+                ></div>
                 <div class="code-area">
-                    <pre class="highlight" aria-hidden="true" node_ref=overlay inner_html=move || html.get()></pre>
+                    <pre
+                        class="highlight"
+                        aria-hidden="true"
+                        node_ref=overlay
+                        style:padding-top=drawn_from_px
+                        inner_html=move || html.get()
+                    ></pre>
                     <textarea
                         class="source"
                         node_ref=textarea
@@ -371,7 +465,20 @@ pub fn ManifestEditor() -> impl IntoView {
                         style=width
                         prop:value=move || state.manifest.get()
                         on:input=move |ev| {
-                            state.manifest.set(event_target_value(&ev));
+                            let text = event_target_value(&ev);
+                            if text.len() > MAX_INPUT_BYTES {
+                                if let Some(t) = textarea.get_untracked() {
+                                    t.set_value(&state.manifest.get_untracked());
+                                }
+                                refused.set(Some(format!(
+                                    "That text is {} bytes; podflow reads at most {} bytes (limit MAX_INPUT_BYTES). Your manifest was kept.",
+                                    text.len(),
+                                    MAX_INPUT_BYTES
+                                )));
+                                return;
+                            }
+                            refused.set(None);
+                            state.manifest.set(text);
                         }
                         on:keydown=on_keydown
                         on:scroll=on_scroll
@@ -385,6 +492,14 @@ pub fn ManifestEditor() -> impl IntoView {
                 {move || tab_leaves.get().then_some(" Tab now moves on.")}
             </p>
             <ul class="diagnostics" aria-live="polite" aria-label="problems in the manifest">{diagnostics}</ul>
+            {move || {
+                let more = shown.with(|all| all.len().saturating_sub(MAX_LISTED_DIAGNOSTICS));
+                (more > 0).then(|| view! {
+                    <p class="diagnostics-more">
+                        {format!("…and {more} more problems, each marked at its line")}
+                    </p>
+                })
+            }}
         </section>
     }
 }
@@ -446,7 +561,7 @@ mod tests {
             error: true,
             message: "found character that cannot start any token".into(),
         }];
-        let html = overlay_html(text, &highlight(text), &diagnostics);
+        let html = overlay_html(text, &highlight(text), &diagnostics, 0..2);
         assert_eq!(
             html,
             "<span class=\"line\"><span class=\"tok-key\">a</span><span class=\"tok-punct\">:</span> \
@@ -458,6 +573,59 @@ mod tests {
         assert_eq!(
             widest(text, &diagnostics),
             5 + diagnostics[0].message.len() + 4
+        );
+    }
+
+    #[test]
+    fn gutter_marks_each_line_by_its_first_diagnostic() {
+        let shown = |line, error| Shown {
+            line,
+            column: 1,
+            error,
+            message: "m".into(),
+        };
+        let html = gutter_html(0..3, &[shown(3, false), shown(2, true), shown(2, false)]);
+        assert_eq!(
+            html,
+            "<span class=\"gutter-line\"><span class=\"mark\"></span>1</span>\
+             <span class=\"gutter-line has-error\"><span class=\"mark\">✖</span>2</span>\
+             <span class=\"gutter-line has-warning\"><span class=\"mark\">▲</span>3</span>"
+        );
+        assert_eq!(
+            gutter_html(5..6, &[]),
+            "<span class=\"gutter-line\"><span class=\"mark\"></span>6</span>"
+        );
+    }
+
+    #[test]
+    fn long_texts_draw_only_the_lines_in_view() {
+        assert_eq!(lines_to_draw(40, 5000.0, 600.0), 0..40);
+        assert_eq!(lines_to_draw(DRAW_ALL_LINES, 0.0, 600.0), 0..DRAW_ALL_LINES);
+        let in_view = (600.0 / LINE_PX).ceil() as usize;
+        assert_eq!(
+            lines_to_draw(100_000, 0.0, 600.0),
+            0..in_view + 2 * MARGIN_LINES
+        );
+        // Scrolled to line 50,000: the window starts a margin above it.
+        let top = PAD_PX + 50_000.0 * LINE_PX;
+        let r = lines_to_draw(100_000, top, 600.0);
+        assert_eq!(r.start, 50_000 - MARGIN_LINES);
+        assert_eq!(r.len(), in_view + 2 * MARGIN_LINES);
+        // Past the end (a scroll event racing a shorter text): clamped, never out of range.
+        let r = lines_to_draw(2_000, 1e9, 600.0);
+        assert!(r.start <= r.end && r.end <= 2_000);
+        let text = "a\nb\nc\nd";
+        assert_eq!(
+            overlay_html(text, &[], &[], 2..3),
+            "<span class=\"line\">c</span>\n"
+        );
+    }
+
+    #[test]
+    fn a_text_without_tokens_is_drawn_plain() {
+        assert_eq!(
+            overlay_html("a: 1\n<x>", &[], &[], 0..2),
+            "<span class=\"line\">a: 1</span>\n<span class=\"line\">&lt;x&gt;</span>\n"
         );
     }
 }

@@ -124,14 +124,39 @@ impl Browser {
 
     /// Opens `path` (relative to the app's sub-path) and waits until the app has rendered.
     pub async fn open(&self, path: &str) -> Result<(), Error> {
-        self.client.goto(&format!("{}{}", self.base, path)).await?;
+        self.goto(path).await?;
         self.wait_for_app().await
+    }
+
+    /// Navigates to `path`. When only the fragment changes, the browser keeps the document
+    /// and the app starts again itself (on `hashchange`): wait for the new document, so
+    /// what follows never reads the old page.
+    async fn goto(&self, path: &str) -> Result<(), Error> {
+        let url = format!("{}{}", self.base, path);
+        let current = self.client.current_url().await?.to_string();
+        let document = |u: &str| u.split('#').next().unwrap_or_default().to_string();
+        let fragment_only =
+            url.contains('#') && url != current && document(&url) == document(&current);
+        if fragment_only {
+            self.client
+                .execute("document.documentElement.dataset.harnessOld = '1';", vec![])
+                .await?;
+        }
+        self.client.goto(&url).await?;
+        if fragment_only
+            && !self
+                .wait_for("return !document.documentElement.dataset.harnessOld;", 30)
+                .await?
+        {
+            return Err(format!("{url}: the page did not start again").into());
+        }
+        Ok(())
     }
 
     /// Opens `path` and waits until `css` is on the page (an embed without the player,
     /// a page that is not the app).
     pub async fn open_until(&self, path: &str, css: &str) -> Result<(), Error> {
-        self.client.goto(&format!("{}{}", self.base, path)).await?;
+        self.goto(path).await?;
         self.client
             .wait()
             .at_most(Duration::from_secs(30))
@@ -269,6 +294,24 @@ impl Browser {
             )
             .await?;
         Ok(())
+    }
+
+    /// Replaces a text field's content with the value of a JavaScript `expression`,
+    /// computed in the page (so a 10 MiB text never crosses WebDriver), and fires `input`
+    /// as a paste would. Returns the milliseconds until the frame after the page handled it.
+    pub async fn paste_generated(&self, css: &str, expression: &str) -> Result<u64, Error> {
+        let script = format!(
+            "const done = arguments[arguments.length - 1];
+             const field = document.querySelector(arguments[0]);
+             const text = ({expression});
+             const start = performance.now();
+             field.value = text;
+             field.dispatchEvent(new Event('input', {{ bubbles: true }}));
+             requestAnimationFrame(() => setTimeout(() => done(Math.round(performance.now() - start)), 0));"
+        );
+        let v = self.client.execute_async(&script, vec![json!(css)]).await?;
+        v.as_u64()
+            .ok_or_else(|| format!("paste returned {v}").into())
     }
 
     pub async fn count(&self, css: &str) -> Result<usize, Error> {

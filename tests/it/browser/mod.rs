@@ -7,6 +7,8 @@
 
 mod embed;
 mod harness;
+mod hostile;
+mod link;
 
 use harness::Browser;
 
