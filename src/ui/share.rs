@@ -150,6 +150,7 @@ pub fn ShareButtons() -> impl IntoView {
             if ok {
                 say("Link copied");
             } else {
+                status.set(String::new());
                 manual.set(Some(url));
             }
         });

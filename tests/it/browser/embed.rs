@@ -462,6 +462,7 @@ async fn share_copies_the_link_or_shows_it_and_embed_writes_the_snippet() {
                 .wait_for("return !!document.querySelector('[data-testid=\"share-dialog\"]');", 5)
                 .await?;
             let shown = browser.text_value("#share-link").await?;
+            let stale_toast = browser.text("[data-testid=\"share-status\"]").await?;
             let focused = browser.eval("return document.activeElement && document.activeElement.id;").await?;
             browser.screenshot(&format!("share-dialog-{width}.png")).await?;
             browser.press("\u{e00c}").await?;
@@ -494,7 +495,7 @@ async fn share_copies_the_link_or_shows_it_and_embed_writes_the_snippet() {
             Ok::<_, harness::Error>((
                 status,
                 copied,
-                shown,
+                (shown, stale_toast),
                 focused,
                 closed,
                 all,
@@ -505,8 +506,19 @@ async fn share_copies_the_link_or_shows_it_and_embed_writes_the_snippet() {
         .await;
         shots.push((width, browser.finish(outcome).await));
     }
-    for (width, (status, copied, shown, focused, closed, all, (some, trapped, snippet), errors)) in
-        shots
+    for (
+        width,
+        (
+            status,
+            copied,
+            (shown, stale_toast),
+            focused,
+            closed,
+            all,
+            (some, trapped, snippet),
+            errors,
+        ),
+    ) in shots
     {
         assert_eq!(status, "Link copied", "at {width} px");
         let copied = copied.as_str().unwrap_or_default().to_string();
@@ -521,6 +533,7 @@ async fn share_copies_the_link_or_shows_it_and_embed_writes_the_snippet() {
             "the default cluster is not in the link"
         );
         assert_eq!(shown, copied, "the same link, to copy by hand");
+        assert_eq!(stale_toast, "", "no 'Link copied' when it was not");
         assert_eq!(focused, "share-link", "the field has the focus");
         assert!(closed, "Escape closes the dialog");
         assert!(
