@@ -12,6 +12,7 @@ mod cluster_editor;
 mod console;
 mod describe;
 mod editor;
+mod embed;
 mod etcd;
 mod flow;
 mod gallery;
@@ -20,6 +21,8 @@ mod hooks;
 mod keyspace;
 mod markers;
 mod narration;
+mod protocol;
+mod share;
 mod state;
 mod tabs;
 mod timeline;
@@ -35,11 +38,22 @@ pub fn App() -> impl IntoView {
     let marks = Memo::new(move |_| state.trace.with(|t| markers::markers(t)));
     provide_context(marks);
     let help = RwSignal::new(false);
-    hooks::use_local_storage(state);
-    cluster_editor::use_cluster_storage(state);
-    console::use_script_storage(state);
+    let alerts = embed::Alerts(RwSignal::new(Vec::new()));
+    provide_context(alerts);
+    // A link, an embed or a framed page never touches the learner's local storage.
+    let (start, persist) = embed::startup(state, alerts);
+    if persist {
+        hooks::use_local_storage(state);
+        cluster_editor::use_cluster_storage(state);
+        console::use_script_storage(state);
+    }
     hooks::use_playback(state);
     hooks::use_shortcuts(state, help, marks);
+    embed::use_hashchange();
+    embed::use_messages(state, start.view.clone());
+    if start.view.embed {
+        return view! { <embed::EmbedLayout view=start.view/> }.into_any();
+    }
 
     view! {
         <div class="app">
@@ -51,6 +65,7 @@ pub fn App() -> impl IntoView {
                 <p class="tagline">"What really happens when you create a Kubernetes pod"</p>
                 <cluster_editor::ClusterEditor/>
                 <gallery::Gallery/>
+                <share::ShareButtons/>
                 <button
                     type="button"
                     class="help-button"
@@ -62,6 +77,7 @@ pub fn App() -> impl IntoView {
                     "?"
                 </button>
             </header>
+            <embed::LinkAlerts/>
             <main class="workspace">
                 <console::EditorStack/>
                 <cluster::ClusterView/>
@@ -75,6 +91,7 @@ pub fn App() -> impl IntoView {
             </Show>
         </div>
     }
+    .into_any()
 }
 
 /// The shortcuts, as the help overlay lists them.

@@ -84,6 +84,26 @@ pub fn Timeline() -> impl IntoView {
             go(to);
         }
     };
+    // 1, 4 and 12 steps/s, and the speed a link asked for (speed=N) if it is another.
+    let speed_options = move || {
+        let now = state.speed.get();
+        let mut speeds = vec![1, 4, 12];
+        if !speeds.contains(&now) {
+            speeds.push(now);
+            speeds.sort_unstable();
+        }
+        speeds
+            .into_iter()
+            .map(|s| {
+                let label = if s == 1 {
+                    "1 step/s".to_string()
+                } else {
+                    format!("{s} steps/s")
+                };
+                view! { <option value=s.to_string() prop:selected=s == now>{label}</option> }
+            })
+            .collect_view()
+    };
     view! {
         <footer class="panel timeline" data-testid="timeline" aria-label="timeline and player">
             <div class="controls" role="group" aria-label="player">
@@ -136,9 +156,7 @@ pub fn Timeline() -> impl IntoView {
                         }
                     }
                 >
-                    <option value="1">"1 step/s"</option>
-                    <option value="4" selected>"4 steps/s"</option>
-                    <option value="12">"12 steps/s"</option>
+                    {speed_options}
                 </select>
             </label>
         </footer>

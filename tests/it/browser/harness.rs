@@ -124,8 +124,74 @@ impl Browser {
 
     /// Opens `path` (relative to the app's sub-path) and waits until the app has rendered.
     pub async fn open(&self, path: &str) -> Result<(), Error> {
-        self.client.goto(&format!("{}{}", self.base, path)).await?;
+        self.goto(path).await?;
         self.wait_for_app().await
+    }
+
+    /// Navigates to `path`. When only the fragment changes, the browser keeps the document
+    /// and the app starts again itself (on `hashchange`): wait for the new document, so
+    /// what follows never reads the old page.
+    async fn goto(&self, path: &str) -> Result<(), Error> {
+        let url = format!("{}{}", self.base, path);
+        let current = self.client.current_url().await?.to_string();
+        let document = |u: &str| u.split('#').next().unwrap_or_default().to_string();
+        let fragment_only =
+            url.contains('#') && url != current && document(&url) == document(&current);
+        if fragment_only {
+            self.client
+                .execute("document.documentElement.dataset.harnessOld = '1';", vec![])
+                .await?;
+        }
+        self.client.goto(&url).await?;
+        if fragment_only
+            && !self
+                .wait_for("return !document.documentElement.dataset.harnessOld;", 30)
+                .await?
+        {
+            return Err(format!("{url}: the page did not start again").into());
+        }
+        Ok(())
+    }
+
+    /// Opens `path` and waits until `css` is on the page (an embed without the player,
+    /// a page that is not the app).
+    pub async fn open_until(&self, path: &str, css: &str) -> Result<(), Error> {
+        self.goto(path).await?;
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(css))
+            .await?;
+        Ok(())
+    }
+
+    /// Runs `script` in the page and returns what it returns.
+    pub async fn eval(&self, script: &str) -> Result<Value, Error> {
+        Ok(self.client.execute(script, vec![]).await?)
+    }
+
+    /// Runs `script` inside the page's `index`-th frame.
+    pub async fn eval_in_frame(&self, index: u16, script: &str) -> Result<Value, Error> {
+        self.client.clone().enter_frame(index).await?;
+        let result = self.client.execute(script, vec![]).await;
+        self.client.clone().enter_parent_frame().await?;
+        Ok(result?)
+    }
+
+    /// Evaluates `script` (a `return …` of a boolean) every 100 ms until it is true;
+    /// false after `seconds`.
+    pub async fn wait_for(&self, script: &str, seconds: u64) -> Result<bool, Error> {
+        for _ in 0..seconds * 10 {
+            // A page that is reloading answers with an error: not yet.
+            if matches!(
+                self.client.execute(script, vec![]).await,
+                Ok(Value::Bool(true))
+            ) {
+                return Ok(true);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(false)
     }
 
     pub async fn reload(&self) -> Result<(), Error> {

@@ -5,6 +5,7 @@
 //! to `target/screenshots/`. Tests here take a global lock: one Chromium at a time is all
 //! a two-core machine should run.
 
+mod embed;
 mod harness;
 mod hostile;
 mod link;
