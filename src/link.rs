@@ -12,6 +12,7 @@
 //! | step      | `step=N` (1-based, as the timeline shows it)                            |
 //! | autoplay  | `play=1`                                                                |
 //! | speed     | `speed=N` steps per second, 1–60                                        |
+//! | user      | `as=jane`: the manifest is applied `--as` that user (RBAC lessons)      |
 //!
 //! The compact form is what a browser can undo with `DecompressionStream('deflate-raw')`
 //! after base64url-decoding (RFC 4648 §5, without padding). The commands text is one
@@ -49,6 +50,9 @@ pub struct Lesson {
     pub autoplay: bool,
     /// Playback speed in steps per second (1–60).
     pub speed: Option<u32>,
+    /// The user the manifest is applied as (`kubectl apply -f pod.yaml --as=jane`);
+    /// `None`: the cluster's admin, as usual.
+    pub apply_as: Option<String>,
 }
 
 /// Which encoding [`to_fragment`] writes.
@@ -95,7 +99,7 @@ pub fn parse_fragment(fragment: &str) -> Result<Option<Lesson>, LinkError> {
     let params = split_params(fragment)?;
     let get = |name: &str| params.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
     let lesson_keys = [
-        "m", "yaml", "c", "cluster", "k", "kubectl", "step", "play", "speed",
+        "m", "yaml", "c", "cluster", "k", "kubectl", "step", "play", "speed", "as",
     ];
     if !params.iter().any(|(k, _)| lesson_keys.contains(k)) {
         return Ok(None);
@@ -166,6 +170,19 @@ pub fn parse_fragment(fragment: &str) -> Result<Option<Lesson>, LinkError> {
             }
         },
     };
+    let apply_as = match get("as") {
+        None => None,
+        Some(raw) => {
+            let user = percent_decode("as", raw)?;
+            if !is_user_name(&user) {
+                return Err(error(format!(
+                    "as={} is not a user name; use up to {MAX_USER_CHARS} letters, digits and -_.:@",
+                    shorten(&user)
+                )));
+            }
+            Some(user)
+        }
+    };
     Ok(Some(Lesson {
         manifest,
         cluster,
@@ -173,6 +190,7 @@ pub fn parse_fragment(fragment: &str) -> Result<Option<Lesson>, LinkError> {
         step,
         autoplay,
         speed,
+        apply_as,
     }))
 }
 
@@ -198,7 +216,43 @@ pub fn to_fragment(lesson: &Lesson, form: Form) -> String {
     if let Some(speed) = lesson.speed {
         params.push(format!("speed={speed}"));
     }
+    if let Some(user) = &lesson.apply_as {
+        params.push(format!("as={}", percent_encode(user)));
+    }
     params.join("&")
+}
+
+/// The longest user name a link may apply its manifest as.
+pub const MAX_USER_CHARS: usize = 253;
+
+/// A user name as `--as` takes it in a lesson: `jane`, `jane@example.com`,
+/// `system:serviceaccount:default:builder`.
+pub fn is_user_name(user: &str) -> bool {
+    !user.is_empty()
+        && user.chars().count() <= MAX_USER_CHARS
+        && user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c))
+}
+
+impl Lesson {
+    /// The command line that applies the manifest at 0 s.
+    pub fn apply_line(&self) -> String {
+        let apply = format!("kubectl apply -f {}", crate::sim::MANIFEST_FILE);
+        match &self.apply_as {
+            Some(user) => format!("{apply} --as={user}"),
+            None => apply,
+        }
+    }
+
+    /// The user of an apply line as [`Lesson::apply_line`] writes it, if it names one.
+    pub fn user_of(apply_line: &str) -> Option<String> {
+        let prefix = format!("kubectl apply -f {} --as=", crate::sim::MANIFEST_FILE);
+        apply_line
+            .strip_prefix(&prefix)
+            .filter(|u| is_user_name(u))
+            .map(str::to_string)
+    }
 }
 
 /// `name=value` pairs split on `&`; a pair without `=` is kept with an empty value. A
@@ -678,6 +732,7 @@ mod tests {
             step: Some(12),
             autoplay: true,
             speed: Some(8),
+            apply_as: Some("system:serviceaccount:default:jane@x".into()),
         }
     }
 
@@ -742,6 +797,24 @@ mod tests {
         }
         assert_eq!(base64url_encode(&[0xfb, 0xff]), "-_8");
         assert_eq!(base64url_decode("m", "Zg==").unwrap(), b"f");
+    }
+
+    #[test]
+    fn the_apply_user() {
+        let l = Lesson {
+            manifest: "a: b".into(),
+            apply_as: Some("jane".into()),
+            ..Lesson::default()
+        };
+        assert!(to_fragment(&l, Form::Compact).ends_with("&as=jane"));
+        assert_eq!(l.apply_line(), "kubectl apply -f pod.yaml --as=jane");
+        assert_eq!(Lesson::user_of(&l.apply_line()).as_deref(), Some("jane"));
+        assert_eq!(Lesson::user_of("kubectl apply -f pod.yaml"), None);
+        assert_eq!(Lesson::default().apply_line(), "kubectl apply -f pod.yaml");
+        assert_eq!(
+            parse_fragment("yaml=a&as=%3Cb%3E").unwrap_err().to_string(),
+            "as=<b> is not a user name; use up to 253 letters, digits and -_.:@"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! podflow apply -f FILE [-f FILE ...] [--cluster FILE] [--seed N] [--until DURATION] [--output text|json|trace]
 //! podflow script FILE [--cluster FILE] [--seed N] [--until DURATION] [--output text|json|trace]
 //! podflow cluster            # print the default cluster description (YAML)
-//! podflow link -f FILE [--cluster FILE] [--command "@30s kubectl …"]… [--step N] [--play]
+//! podflow link -f FILE [--cluster FILE] [--as USER] [--command "@30s kubectl …"]… [--step N] [--play]
 //!              [--speed N] [--embed] [--panels a,b] [--id ID] [--iframe] [--title T]
 //!              [--readable] [--base URL]   # a share or embed link carrying FILE
 //! podflow --version
@@ -26,7 +26,7 @@ macro_rules! outp {
 const USAGE: &str = "usage: podflow apply -f FILE [-f FILE ...] [--cluster FILE] [--seed N] [--until DURATION] [--output text|json|trace]
        podflow script FILE [--cluster FILE] [--seed N] [--until DURATION] [--output text|json|trace]
        podflow cluster
-       podflow link -f FILE [--cluster FILE] [--command \"@30s kubectl ...\"]... [--step N] [--play] [--speed N]
+       podflow link -f FILE [--cluster FILE] [--as USER] [--command \"@30s kubectl ...\"]... [--step N] [--play] [--speed N]
                     [--embed] [--panels a,b] [--id ID] [--iframe] [--title T] [--readable] [--base URL]
        podflow --version";
 
@@ -301,6 +301,15 @@ fn link(args: &[String]) -> Result<u8, String> {
                 ))?);
             }
             "--play" => lesson.autoplay = true,
+            "--as" => {
+                let v = value()?;
+                if !link::is_user_name(&v) {
+                    return Err(format!(
+                        "error: --as wants a user name (letters, digits and -_.:@), not {v:?}"
+                    ));
+                }
+                lesson.apply_as = Some(v);
+            }
             "--speed" => {
                 let v = value()?;
                 lesson.speed = Some(
@@ -360,8 +369,7 @@ fn link(args: &[String]) -> Result<u8, String> {
         eprintln!("warning: {file}:{}:{}: {}", d.line, d.column, d.message);
     }
     if let Some(step) = lesson.step {
-        let apply = format!("kubectl apply -f {}", sim::MANIFEST_FILE);
-        let scenario = Scenario::applying(&lesson.manifest, &apply, &lesson.commands);
+        let scenario = Scenario::applying(&lesson.manifest, &lesson.apply_line(), &lesson.commands);
         let steps = sim::run(&scenario, &cluster_value, 42, sim::DEFAULT_HORIZON_MS)
             .steps
             .len();

@@ -103,7 +103,8 @@ fn fallback_view(search: &str) -> View {
 }
 
 /// The lesson a link would carry for what the page shows now: the manifest, the cluster
-/// unless it is the default, the added commands and the current step (1-based).
+/// unless it is the default, the user the manifest is applied as (a preset's `--as`),
+/// the added commands and the current step (1-based).
 /// Reads the signals untracked.
 pub fn current_lesson(state: AppState) -> Lesson {
     untrack(|| current_lesson_tracked(state))
@@ -120,6 +121,7 @@ fn current_lesson_tracked(state: AppState) -> Lesson {
         step: Some(state.position() + 1),
         autoplay: false,
         speed: None,
+        apply_as: Lesson::user_of(&state.apply.get_untracked()),
     }
 }
 
@@ -187,6 +189,7 @@ fn apply_lesson(state: AppState, alerts: Alerts, lesson: &Lesson) {
         }
     };
     state.cluster.set(Arc::new(cluster));
+    state.apply.set(lesson.apply_line());
     state.commands.set(lesson.commands.clone());
     state.selected.set(None);
     let last = state.steps().saturating_sub(1);
@@ -350,6 +353,8 @@ fn act(state: AppState, message: Incoming, view: &View) {
             state.playing.set(false);
             state.manifest.set(manifest);
             state.cluster.set(Arc::new(cluster));
+            // A new lesson: applied by the cluster's admin, whatever the link said.
+            state.apply.set(super::state::default_apply());
             state.commands.set(commands);
             state.selected.set(None);
             state.cursor.set(0);
@@ -452,6 +457,7 @@ pub fn EmbedLayout(view: View) -> impl IntoView {
         state.manifest.track();
         state.cluster.track();
         state.commands.track();
+        state.apply.track();
         let lesson = Lesson {
             step: None,
             ..current_lesson(state)

@@ -285,3 +285,16 @@ fn link_compact_form_is_what_decompression_stream_reads() {
         podflow::sim::scenarios::NGINX
     );
 }
+
+#[test]
+fn link_carries_the_apply_user() {
+    let pod = write_temp("as.yaml", podflow::sim::scenarios::NGINX);
+    let out = podflow(&["link", "-f", pod.to_str().unwrap(), "--as", "jane"]);
+    let url = String::from_utf8(out.stdout).unwrap();
+    let lesson = podflow::link::parse_fragment(url.trim().split_once('#').unwrap().1)
+        .unwrap()
+        .unwrap();
+    assert_eq!(lesson.apply_line(), "kubectl apply -f pod.yaml --as=jane");
+    let out = podflow(&["link", "-f", pod.to_str().unwrap(), "--as", "<jane>"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -388,6 +388,7 @@ fn lesson(seeds: std::sync::Arc<Vec<String>>) -> impl Strategy<Value = Lesson> {
             step,
             autoplay,
             speed,
+            apply_as: None,
         })
 }
 
