@@ -812,8 +812,8 @@ impl ApiServer {
         let waiting = match &status {
             None => Some("ContainerCreating".to_string()),
             Some(s)
-                if s.pointer("/state/waiting").is_some()
-                    && s.pointer("/lastState/terminated").is_none() =>
+                if crate::sim::object::at(s, "/state/waiting").is_some()
+                    && crate::sim::object::at(s, "/lastState/terminated").is_none() =>
             {
                 Some(object::str_at(s, "/state/waiting/reason").to_string())
             }
@@ -856,7 +856,8 @@ impl ApiServer {
             .and_then(Value::as_array)
             .is_some_and(|cs| {
                 cs.iter().any(|c| {
-                    object::str_at(c, "/name") == container && c.pointer("/state/running").is_some()
+                    object::str_at(c, "/name") == container
+                        && crate::sim::object::at(c, "/state/running").is_some()
                 })
             });
         if !running {
@@ -964,7 +965,9 @@ impl ApiServer {
         }
         // metadata.generation counts spec changes (the apps and batch registry strategies).
         if req.resource.plural != "pods" && old.get("spec") != obj.get("spec") {
-            if let Some(generation) = old.pointer("/metadata/generation").and_then(Value::as_i64) {
+            if let Some(generation) =
+                crate::sim::object::at(&old, "/metadata/generation").and_then(Value::as_i64)
+            {
                 object::set_at(&mut obj, "/metadata/generation", json!(generation + 1));
             }
         }
@@ -1042,14 +1045,14 @@ impl ApiServer {
         if req.resource.plural == "pods" && bound && !terminal && grace != Some(0) {
             // Graceful deletion (pkg/registry/rest/delete.go BeforeDelete): set
             // deletionTimestamp = now + grace and let the kubelet stop the containers.
-            if pod.pointer("/metadata/deletionTimestamp").is_some() {
+            if crate::sim::object::at(pod, "/metadata/deletionTimestamp").is_some() {
                 let body = api_object(&kv);
                 self.respond(ctx, from, req.id, 200, body);
                 return;
             }
             let grace = grace
                 .or_else(|| {
-                    pod.pointer("/spec/terminationGracePeriodSeconds")
+                    crate::sim::object::at(pod, "/spec/terminationGracePeriodSeconds")
                         .and_then(Value::as_i64)
                 })
                 .unwrap_or(30)
@@ -1251,7 +1254,8 @@ impl ApiServer {
                 let daemonsets = ctx.view.range("/registry/daemonsets/").next().is_some();
                 let relevant = match &previous {
                     Some(prev) => {
-                        prev.pointer("/metadata/labels") != obj.pointer("/metadata/labels")
+                        crate::sim::object::at(prev, "/metadata/labels")
+                            != crate::sim::object::at(&obj, "/metadata/labels")
                             || prev.get("spec") != obj.get("spec")
                     }
                     None => true,
@@ -1275,7 +1279,7 @@ impl ApiServer {
                             "/spec/nodeName",
                         ]
                         .iter()
-                        .any(|p| prev.pointer(p) != obj.pointer(p))
+                        .any(|p| crate::sim::object::at(prev, p) != crate::sim::object::at(&obj, p))
                             || super::controllers::is_ready(prev)
                                 != super::controllers::is_ready(&obj)
                     }
@@ -1345,7 +1349,7 @@ impl ApiServer {
             );
             if ours
                 && kind == EventType::Added
-                && obj.pointer("/metadata/deletionTimestamp").is_none()
+                && crate::sim::object::at(&obj, "/metadata/deletionTimestamp").is_none()
             {
                 ctx.send(Component::Scheduler, 2, event(&obj));
             }
@@ -1391,7 +1395,7 @@ impl ApiServer {
 /// `manualSelector` is true, the Job selects its pods by its own uid, and the template's
 /// labels gain the uid and the Job's name, in both the legacy and the prefixed form.
 fn generate_job_selector(job: &mut Value) {
-    if job.pointer("/spec/manualSelector").and_then(Value::as_bool) == Some(true) {
+    if crate::sim::object::at(job, "/spec/manualSelector").and_then(Value::as_bool) == Some(true) {
         return;
     }
     let uid = object::str_at(job, "/metadata/uid").to_string();

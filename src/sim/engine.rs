@@ -493,6 +493,26 @@ pub struct Ctx<'a> {
     /// The cluster's state as informers see it (converged with etcd).
     pub view: &'a Snapshot,
     pub cluster: &'a Cluster,
+    /// Every key written so far, in revision order (see [`Ctx::written_since`]).
+    log: &'a WriteLog,
+}
+
+/// The keys etcd has written, one per revision since the cluster was installed: lets a
+/// component with a cache (kube-scheduler) catch up on what changed since it last looked
+/// in O(changes), as an informer's watch would, instead of re-reading the keyspace.
+#[derive(Clone, Debug, Default)]
+pub struct WriteLog {
+    /// The revision before the first entry (the installed cluster's).
+    base: u64,
+    keys: Vec<Arc<str>>,
+}
+
+impl WriteLog {
+    /// Keys written after `revision` (oldest first; a key may appear more than once).
+    pub fn since(&self, revision: u64) -> &[Arc<str>] {
+        let from = revision.saturating_sub(self.base) as usize;
+        self.keys.get(from..).unwrap_or(&[])
+    }
 }
 
 pub struct StageNote {
@@ -534,6 +554,11 @@ impl Ctx<'_> {
     pub fn background_timer(&mut self, delay_ms: u64, timer: Timer) {
         let me = self.me.clone();
         self.send_background(me, delay_ms, Msg::Timer(timer));
+    }
+
+    /// Keys written after `revision` and up to the view's revision.
+    pub fn written_since(&self, revision: u64) -> &[Arc<str>] {
+        self.log.since(revision)
     }
 
     /// A fresh request/transaction id.
@@ -586,6 +611,7 @@ pub struct Engine {
     pub kubectl: Kubectl,
     initial: Snapshot,
     truncated: Option<String>,
+    log: WriteLog,
 }
 
 impl Engine {
@@ -625,7 +651,9 @@ impl Engine {
             kubectl: Kubectl::default(),
             cluster: cluster.clone(),
             truncated: None,
+            log: WriteLog::default(),
         };
+        engine.log.base = engine.etcd.revision();
         // Each kubelet renews its Lease every 10 s, staggered so they do not coincide.
         for (i, n) in cluster.nodes.iter().enumerate() {
             let first = 2_000 + (i as u64 * 3_300) % 10_000;
@@ -702,6 +730,7 @@ impl Engine {
             next_id: &mut self.next_id,
             view: &view,
             cluster: &self.cluster,
+            log: &self.log,
         };
         let described = super::narrate::describe(&from, &to, &msg);
         match (&to, msg) {
@@ -765,6 +794,12 @@ impl Engine {
             _ => {}
         }
         let Ctx { out, stages, .. } = ctx;
+        // One log entry per revision: a delete bumps the revision like a put.
+        for key in &writes {
+            if self.log.base + (self.log.keys.len() as u64) < self.etcd.revision() {
+                self.log.keys.push(Arc::from(key.as_str()));
+            }
+        }
         let snapshot = self.etcd.clone();
         if let Some(d) = described {
             self.steps.push(Step {

@@ -13,7 +13,7 @@ use super::events::Recorder;
 use super::kubectl::print::EventSpec;
 use super::narrate::{docs, note};
 use super::object;
-use super::scheduler::{self, ClusterObjects, Cursor, FilterResult, NodeInfo, Outcome};
+use super::scheduler::{self, ClusterObjects, Cursor, FilterResult, Outcome};
 use super::trace::Component;
 
 /// An unschedulable pod is retried when it has been unschedulable for this long even if
@@ -37,6 +37,39 @@ pub struct SchedulerComponent {
     assumed: BTreeMap<String, Value>,
     /// Pods that did not fit, waiting for the cluster to change: (namespace, name).
     unschedulable: std::collections::BTreeSet<(String, String)>,
+    /// The scheduler cache: nodes with their bound and assumed pods, caught up with
+    /// etcd's writes before each cycle (O(changes), not O(pods × nodes)).
+    cache: Option<Cache>,
+}
+
+#[derive(Default)]
+struct Cache {
+    snapshot: scheduler::Snapshot,
+    /// The etcd revision the cache has caught up with.
+    synced: u64,
+    /// Pods in the cache: `ns/name` → node.
+    placed: BTreeMap<String, String>,
+}
+
+
+impl Cache {
+    /// Puts a bound or assumed pod on its node (terminal pods are not counted).
+    fn place(&mut self, pod: &Value) {
+        if self.snapshot.add_pod(pod) {
+            self.placed.insert(
+                format!("{}/{}", object::namespace(pod), object::name(pod)),
+                object::str_at(pod, "/spec/nodeName").to_string(),
+            );
+        }
+    }
+
+    /// Takes the pod `ns/name` out of the cache, wherever it was.
+    fn forget(&mut self, key: &str) {
+        if let Some(node) = self.placed.remove(key) {
+            let (ns, name) = key.split_once('/').unwrap_or(("", key));
+            self.snapshot.remove_pod_from(&node, ns, name);
+        }
+    }
 }
 
 fn identity() -> Identity {
@@ -103,6 +136,9 @@ impl SchedulerComponent {
                         // ForgetPod: the binding failed, the node's room is free again.
                         let key = format!("{}/{}", object::namespace(&pod), object::name(&pod));
                         self.assumed.remove(&key);
+                        if let Some(cache) = self.cache.as_mut() {
+                            cache.forget(&key);
+                        }
                     }
                     if resp.ok() {
                         let message = format!(
@@ -126,35 +162,77 @@ impl SchedulerComponent {
         }
     }
 
-    fn schedule_one(&mut self, ctx: &mut Ctx<'_>, pod: &Value) {
-        let nodes: Vec<&Value> = ctx
-            .view
-            .range("/registry/minions/")
-            .map(|(_, kv)| kv.value.as_ref())
-            .collect();
+    /// Brings the cache up to date with etcd: a full build the first time (and when a
+    /// node goes away), then only the keys written since the last cycle.
+    fn sync_cache(&mut self, ctx: &Ctx<'_>) {
         // Assumed pods whose Binding is now in etcd (or that are gone) leave the cache.
         self.assumed.retain(|key, _| {
             ctx.view
                 .get(&format!("/registry/pods/{key}"))
                 .is_some_and(|kv| object::str_at(&kv.value, "/spec/nodeName").is_empty())
         });
-        let pods: Vec<&Value> = ctx
-            .view
-            .range("/registry/pods/")
-            .map(|(_, kv)| kv.value.as_ref())
-            .chain(self.assumed.values())
-            .collect();
-        let infos: Vec<NodeInfo<'_>> = nodes
+        let revision = ctx.view.revision();
+        let rebuild = match &self.cache {
+            None => true,
+            Some(cache) => ctx
+                .written_since(cache.synced)
+                .iter()
+                .any(|k| k.starts_with("/registry/minions/") && ctx.view.get(k).is_none()),
+        };
+        if rebuild {
+            let mut cache = Cache {
+                synced: revision,
+                ..Cache::default()
+            };
+            for (_, kv) in ctx.view.range("/registry/minions/") {
+                cache.snapshot.set_node(&kv.value);
+            }
+            let bound = ctx
+                .view
+                .range("/registry/pods/")
+                .map(|(_, kv)| kv.value.as_ref())
+                .chain(self.assumed.values());
+            for pod in bound {
+                cache.place(pod);
+            }
+            self.cache = Some(cache);
+            return;
+        }
+        let Some(cache) = self.cache.as_mut() else {
+            return;
+        };
+        let changed: std::collections::BTreeSet<&str> = ctx
+            .written_since(cache.synced)
             .iter()
-            .map(|n| NodeInfo {
-                node: n,
-                pods: pods
-                    .iter()
-                    .copied()
-                    .filter(|p| object::str_at(p, "/spec/nodeName") == object::name(n))
-                    .collect(),
-            })
+            .map(|k| k.as_ref())
             .collect();
+        for key in changed {
+            if key.starts_with("/registry/minions/") {
+                if let Some(kv) = ctx.view.get(key) {
+                    cache.snapshot.set_node(&kv.value);
+                }
+            } else if let Some(pod_key) = key.strip_prefix("/registry/pods/") {
+                cache.forget(pod_key);
+                match ctx.view.get(key) {
+                    Some(kv) if !object::str_at(&kv.value, "/spec/nodeName").is_empty() => {
+                        cache.place(&kv.value)
+                    }
+                    _ => {
+                        if let Some(assumed) = self.assumed.get(pod_key) {
+                            cache.place(assumed);
+                        }
+                    }
+                }
+            }
+        }
+        cache.synced = revision;
+    }
+
+    fn schedule_one(&mut self, ctx: &mut Ctx<'_>, pod: &Value) {
+        self.sync_cache(ctx);
+        let Some(cache) = self.cache.as_ref() else {
+            return;
+        };
         let pvcs: Vec<&Value> = ctx
             .view
             .range("/registry/persistentvolumeclaims/")
@@ -175,7 +253,8 @@ impl SchedulerComponent {
             services,
             owners,
         };
-        let decision = scheduler::schedule_with(pod, &infos, &objects, &mut self.cursor, ctx.rng);
+        let decision =
+            scheduler::schedule_snapshot(pod, &cache.snapshot, &objects, &mut self.cursor, ctx.rng);
         let name = object::name(pod).to_string();
         let namespace = object::namespace(pod).to_string();
 
@@ -252,7 +331,12 @@ impl SchedulerComponent {
                 // AssumePod: the next cycle already counts this pod on its node.
                 let mut assumed = pod.clone();
                 object::set_at(&mut assumed, "/spec/nodeName", json!(node));
-                self.assumed.insert(format!("{namespace}/{name}"), assumed);
+                let key = format!("{namespace}/{name}");
+                if let Some(cache) = self.cache.as_mut() {
+                    cache.forget(&key);
+                    cache.place(&assumed);
+                }
+                self.assumed.insert(key, assumed);
                 let id = ctx.id();
                 let body = json!({
                     "apiVersion": "v1", "kind": "Binding",

@@ -326,7 +326,7 @@ impl ControllerManager {
                     .pointer("/metadata/ownerReferences")
                     .and_then(Value::as_array)
                     .is_some_and(|refs| refs.iter().any(|r| object::str_at(r, "/uid") == uid));
-                if owned && obj.pointer("/metadata/deletionTimestamp").is_none() {
+                if owned && crate::sim::object::at(obj, "/metadata/deletionTimestamp").is_none() {
                     dependents.push((plural, object::name(obj).to_string()));
                 }
             }
@@ -406,7 +406,7 @@ fn keys_for(ctx: &Ctx<'_>, plural: &str, obj: &Value) -> Vec<Key> {
 
 /// The (kind, name) of the object's controller owner reference.
 pub fn controller_ref(obj: &Value) -> Option<(&str, &str)> {
-    obj.pointer("/metadata/ownerReferences")
+    crate::sim::object::at(obj, "/metadata/ownerReferences")
         .and_then(Value::as_array)?
         .iter()
         .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
@@ -415,7 +415,7 @@ pub fn controller_ref(obj: &Value) -> Option<(&str, &str)> {
 
 /// Whether `obj`'s controller owner reference has this uid.
 pub fn controlled_by(obj: &Value, uid: &str) -> bool {
-    obj.pointer("/metadata/ownerReferences")
+    crate::sim::object::at(obj, "/metadata/ownerReferences")
         .and_then(Value::as_array)
         .is_some_and(|refs| {
             refs.iter().any(|r| {
@@ -439,7 +439,7 @@ pub fn services_selecting(ctx: &Ctx<'_>, pod: &Value) -> Vec<String> {
 /// A Service's `spec.selector` (a plain map) against a pod's labels; no selector selects
 /// nothing (the Service's endpoints are then managed by hand).
 pub fn service_selects(svc: &Value, labels: Option<&serde_json::Map<String, Value>>) -> bool {
-    let Some(sel) = svc.pointer("/spec/selector").and_then(Value::as_object) else {
+    let Some(sel) = crate::sim::object::at(svc, "/spec/selector").and_then(Value::as_object) else {
         return false;
     };
     !sel.is_empty()
@@ -469,6 +469,21 @@ pub fn owned(ctx: &Ctx<'_>, plural: &str, ns: &str, uid: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Like [`owned`], but the stored values themselves (shared, not copied; without
+/// `metadata.resourceVersion`), for controllers that only read their pods.
+pub fn owned_stored(
+    ctx: &Ctx<'_>,
+    plural: &str,
+    ns: &str,
+    uid: &str,
+) -> Vec<std::sync::Arc<Value>> {
+    ctx.view
+        .range(&format!("/registry/{plural}/{ns}/"))
+        .filter(|(_, kv)| controlled_by(&kv.value, uid))
+        .map(|(_, kv)| kv.value.clone())
+        .collect()
+}
+
 /// The object stored under `key`, as the API returns it.
 pub fn get(ctx: &Ctx<'_>, key: &str) -> Option<Value> {
     ctx.view.get(key).map(super::engine::api_object)
@@ -478,12 +493,12 @@ pub fn get(ctx: &Ctx<'_>, key: &str) -> Option<Value> {
 /// (controller.FilterActivePods).
 pub fn is_active(pod: &Value) -> bool {
     !matches!(object::str_at(pod, "/status/phase"), "Succeeded" | "Failed")
-        && pod.pointer("/metadata/deletionTimestamp").is_none()
+        && crate::sim::object::at(pod, "/metadata/deletionTimestamp").is_none()
 }
 
 /// The pod's Ready condition is True.
 pub fn is_ready(pod: &Value) -> bool {
-    pod.pointer("/status/conditions")
+    crate::sim::object::at(pod, "/status/conditions")
         .and_then(Value::as_array)
         .is_some_and(|cs| {
             cs.iter()
@@ -494,7 +509,7 @@ pub fn is_ready(pod: &Value) -> bool {
 /// Sets `key` (which may contain `/`, like most label and annotation keys) in the map at
 /// `pointer`, creating it.
 pub fn set_entry(obj: &mut Value, pointer: &str, key: &str, value: Value) {
-    if obj.pointer(pointer).is_none_or(|m| !m.is_object()) {
+    if crate::sim::object::at(obj, pointer).is_none_or(|m| !m.is_object()) {
         object::set_at(obj, pointer, json!({}));
     }
     if let Some(map) = obj.pointer_mut(pointer).and_then(Value::as_object_mut) {
@@ -504,7 +519,7 @@ pub fn set_entry(obj: &mut Value, pointer: &str, key: &str, value: Value) {
 
 /// An integer field, with a default.
 pub fn int(obj: &Value, pointer: &str, default: i64) -> i64 {
-    obj.pointer(pointer)
+    crate::sim::object::at(obj, pointer)
         .and_then(Value::as_i64)
         .unwrap_or(default)
 }
@@ -518,7 +533,7 @@ pub fn pod_from_template(owner: &Value, template: &Value, generate_name: &str) -
         "ownerReferences": [owner_ref(owner)],
     });
     for field in ["labels", "annotations"] {
-        if let Some(v) = template.pointer(&format!("/metadata/{field}")) {
+        if let Some(v) = crate::sim::object::at(template, &format!("/metadata/{field}")) {
             if v.as_object().is_some_and(|m| !m.is_empty()) {
                 metadata[field] = v.clone();
             }

@@ -97,7 +97,7 @@ impl PodSummary {
             non_zero_requests: resources::pod_requests(pod, true),
             host_ports: host_ports(pod),
             affinity: has_pod_affinity(pod).then(|| PodAffinity::of(pod)),
-            terminating: pod.pointer("/metadata/deletionTimestamp").is_some(),
+            terminating: crate::sim::object::at(pod, "/metadata/deletionTimestamp").is_some(),
         }
     }
 }
@@ -194,7 +194,7 @@ fn pod_namespace(pod: &Value) -> &str {
 }
 
 fn taints(node: &Value) -> &[Value] {
-    node.pointer("/spec/taints")
+    crate::sim::object::at(node, "/spec/taints")
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default()
@@ -279,7 +279,7 @@ pub struct PodAffinity {
 impl PodAffinity {
     pub fn of(pod: &Value) -> PodAffinity {
         let required = |path: &str| -> Vec<AffinityTerm> {
-            pod.pointer(path)
+            crate::sim::object::at(pod, path)
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
@@ -287,7 +287,7 @@ impl PodAffinity {
                 .collect()
         };
         let preferred = |path: &str| -> Vec<AffinityTerm> {
-            pod.pointer(path)
+            crate::sim::object::at(pod, path)
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
@@ -316,8 +316,8 @@ impl PodAffinity {
 }
 
 fn has_pod_affinity(pod: &Value) -> bool {
-    pod.pointer("/spec/affinity/podAffinity").is_some()
-        || pod.pointer("/spec/affinity/podAntiAffinity").is_some()
+    crate::sim::object::at(pod, "/spec/affinity/podAffinity").is_some()
+        || crate::sim::object::at(pod, "/spec/affinity/podAntiAffinity").is_some()
 }
 
 type TopologyCounts = BTreeMap<(String, String), i64>;
@@ -356,7 +356,7 @@ impl SpreadConstraint {
 /// `matchLabelKeys` merged into the selector.
 fn pod_spread_constraints(pod: &Value, action: &str) -> Vec<SpreadConstraint> {
     let pod_labels = labels(pod);
-    pod.pointer("/spec/topologySpreadConstraints")
+    crate::sim::object::at(pod, "/spec/topologySpreadConstraints")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -406,7 +406,8 @@ fn default_selector(pod: &Value, objects: &ClusterObjects<'_>) -> Option<Value> 
         if object::kind(svc) != "Service" || pod_namespace(svc) != ns {
             continue;
         }
-        let Some(sel) = svc.pointer("/spec/selector").and_then(Value::as_object) else {
+        let Some(sel) = crate::sim::object::at(svc, "/spec/selector").and_then(Value::as_object)
+        else {
             continue;
         };
         let matches = sel
@@ -443,7 +444,7 @@ fn default_selector(pod: &Value, objects: &ClusterObjects<'_>) -> Option<Value> 
                 }
             }
             ("ReplicaSet" | "StatefulSet", Some(o)) => {
-                if let Some(sel) = o.pointer("/spec/selector") {
+                if let Some(sel) = crate::sim::object::at(o, "/spec/selector") {
                     for (k, v) in sel
                         .get("matchLabels")
                         .and_then(Value::as_object)
@@ -554,7 +555,7 @@ pub struct FilterState<'p> {
 impl<'p> FilterState<'p> {
     pub fn new(pod: &'p Value, nodes: &[NodeView]) -> Self {
         let ports = host_ports(pod);
-        let node_affinity = pod.pointer("/spec/nodeSelector").is_some()
+        let node_affinity = crate::sim::object::at(pod, "/spec/nodeSelector").is_some()
             || pod
                 .pointer(
                     "/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution",
@@ -1009,7 +1010,7 @@ pub fn score_image_locality(pod: &Value, all: &[NodeView], nodes: &[&NodeView]) 
     let images: Vec<String> = ["/spec/initContainers", "/spec/containers"]
         .iter()
         .flat_map(|p| {
-            pod.pointer(p)
+            crate::sim::object::at(pod, p)
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
