@@ -94,7 +94,15 @@ impl ApiServer {
     }
 
     fn respond(&mut self, ctx: &mut Ctx<'_>, to: &Component, id: u64, code: u16, body: Value) {
-        ctx.send(to.clone(), 1, Msg::Response(Response { id, code, body }));
+        ctx.send(
+            to.clone(),
+            1,
+            Msg::Response(Response {
+                id,
+                code,
+                body: Arc::new(body),
+            }),
+        );
     }
 
     /// Answers with a failure `Status`, narrating the stage that failed.
@@ -252,7 +260,7 @@ impl ApiServer {
                     );
                     return;
                 };
-                self.create(ctx, from, req, body);
+                self.create(ctx, from, req, Arc::unwrap_or_clone(body));
             }
             (Verb::Update | Verb::Patch, Some("status")) => self.update_status(ctx, from, req),
             (Verb::Update | Verb::Patch, _) => self.update(ctx, from, req),
@@ -548,10 +556,18 @@ impl ApiServer {
                     return;
                 }
             }
-            req.body = Some(obj.clone());
+            req.body = Some(Arc::new(obj.clone()));
         }
         let key = req.etcd_key();
-        self.txn(ctx, &client, req, TxnOp::Create { key, value: obj });
+        self.txn(
+            ctx,
+            &client,
+            req,
+            TxnOp::Create {
+                key,
+                value: Arc::new(obj),
+            },
+        );
     }
 
     fn call_webhook(
@@ -912,7 +928,7 @@ impl ApiServer {
             req,
             TxnOp::Update {
                 key,
-                value: pod,
+                value: Arc::new(pod),
                 expected,
             },
         );
@@ -933,7 +949,7 @@ impl ApiServer {
             req,
             TxnOp::Update {
                 key,
-                value: obj,
+                value: Arc::new(obj),
                 expected: None,
             },
         );
@@ -1023,7 +1039,7 @@ impl ApiServer {
             req,
             TxnOp::Update {
                 key,
-                value: obj,
+                value: Arc::new(obj),
                 expected,
             },
         );
@@ -1075,7 +1091,7 @@ impl ApiServer {
                 req,
                 TxnOp::Update {
                     key,
-                    value: obj,
+                    value: Arc::new(obj),
                     expected,
                 },
             );

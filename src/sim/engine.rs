@@ -215,7 +215,8 @@ pub struct Request {
     pub subresource: Option<&'static str>,
     /// Query parameters in the order the client writes them.
     pub query: Vec<(&'static str, String)>,
-    pub body: Option<Value>,
+    /// Shared with the trace step that shows it (rendered only when looked at).
+    pub body: Option<Arc<Value>>,
     pub identity: Identity,
     /// Whether to narrate every apiserver stage (the learner's own requests) or to
     /// summarise them in one line (the cluster's components).
@@ -266,7 +267,7 @@ impl Request {
     }
 
     pub fn body_opt(mut self, body: Option<Value>) -> Request {
-        self.body = body;
+        self.body = body.map(Arc::new);
         self
     }
 
@@ -328,8 +329,9 @@ impl Request {
 pub struct Response {
     pub id: u64,
     pub code: u16,
-    /// The stored object on success, a `Status` object on failure.
-    pub body: Value,
+    /// The stored object on success, a `Status` object on failure; shared with the
+    /// trace step that shows it.
+    pub body: Arc<Value>,
 }
 
 impl Response {
@@ -364,12 +366,12 @@ pub enum TxnOp {
     /// `Txn(If(mod_revision(key) == 0), Then(Put))`.
     Create {
         key: String,
-        value: Value,
+        value: Arc<Value>,
     },
     /// `Txn(If(mod_revision(key) == expected), Then(Put))`.
     Update {
         key: String,
-        value: Value,
+        value: Arc<Value>,
         expected: Option<u64>,
     },
     Delete {
@@ -518,7 +520,7 @@ impl WriteLog {
 pub struct StageNote {
     pub label: String,
     pub summary: String,
-    pub payload: Option<String>,
+    pub payload: Option<super::trace::Payload>,
     pub narration: Narration,
     pub to: Option<Component>,
     pub detail: Option<std::sync::Arc<super::trace::Detail>>,

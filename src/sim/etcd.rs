@@ -93,7 +93,7 @@ impl Snapshot {
     }
 
     /// `Txn(If(ModRevision(key) == 0), Then(Put))`: creates the key or fails.
-    pub fn create(&mut self, key: &str, value: Value) -> Result<u64, TxnError> {
+    pub fn create(&mut self, key: &str, value: impl Into<Arc<Value>>) -> Result<u64, TxnError> {
         if self.kvs.contains_key(key) {
             return Err(TxnError::AlreadyExists);
         }
@@ -104,7 +104,7 @@ impl Snapshot {
                 create_revision: self.revision,
                 mod_revision: self.revision,
                 version: 1,
-                value: Arc::new(value),
+                value: value.into(),
             },
         );
         Ok(self.revision)
@@ -115,7 +115,7 @@ impl Snapshot {
     pub fn update(
         &mut self,
         key: &str,
-        value: Value,
+        value: impl Into<Arc<Value>>,
         expected: Option<u64>,
     ) -> Result<u64, TxnError> {
         let Some(old) = self.kvs.get(key) else {
@@ -128,7 +128,7 @@ impl Snapshot {
             create_revision: old.create_revision,
             mod_revision: self.revision + 1,
             version: old.version + 1,
-            value: Arc::new(value),
+            value: value.into(),
         };
         self.revision += 1;
         self.kvs.insert(key.to_string(), kv);

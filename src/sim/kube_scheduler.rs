@@ -4,6 +4,7 @@
 //! `FailedScheduling`) and tries again later.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
@@ -13,8 +14,8 @@ use super::events::Recorder;
 use super::kubectl::print::EventSpec;
 use super::narrate::{docs, note};
 use super::object;
-use super::scheduler::{self, ClusterObjects, Cursor, FilterResult, Outcome};
-use super::trace::Component;
+use super::scheduler::{self, ClusterObjects, Cursor, Outcome};
+use super::trace::{Component, Detail, Payload};
 
 /// An unschedulable pod is retried when it has been unschedulable for this long even if
 /// nothing in the cluster changed (`podMaxInUnschedulablePodsDuration`, 5 min).
@@ -51,7 +52,6 @@ struct Cache {
     placed: BTreeMap<String, String>,
 }
 
-
 impl Cache {
     /// Puts a bound or assumed pod on its node (terminal pods are not counted).
     fn place(&mut self, pod: &Value) {
@@ -70,6 +70,22 @@ impl Cache {
             self.snapshot.remove_pod_from(&node, ns, name);
         }
     }
+}
+
+/// How many nodes a Filter or Score step's one-line texts name; the table (payload and
+/// detail) has them all.
+pub const SHOWN_NODES: usize = 12;
+
+/// `lines` joined, at most [`SHOWN_NODES`] of them, then how many more there are.
+fn shown(lines: &[String], sep: &str) -> String {
+    if lines.len() <= SHOWN_NODES {
+        return lines.join(sep);
+    }
+    format!(
+        "{}{sep}… and {} more",
+        lines[..SHOWN_NODES].join(sep),
+        lines.len() - SHOWN_NODES
+    )
 }
 
 fn identity() -> Identity {
@@ -258,62 +274,44 @@ impl SchedulerComponent {
         let name = object::name(pod).to_string();
         let namespace = object::namespace(pod).to_string();
 
-        // One stage step for filtering and one for scoring, with the whole table as payload.
-        let mut filter_lines = Vec::new();
-        for f in &decision.filters {
-            let verdict = match f
-                .plugins
-                .iter()
-                .find(|(_, r)| matches!(r, FilterResult::Fail { .. }))
-            {
-                Some((plugin, FilterResult::Fail { reasons, .. })) => {
-                    format!("✗ {plugin}: {}", reasons.join(", "))
-                }
-                _ => "✓ passes every filter".to_string(),
-            };
-            filter_lines.push(format!("{}: {verdict}", f.node));
-        }
+        // One stage step for filtering and one for scoring. Both share the decision; the
+        // tables are rendered from it when shown, and the one-line texts name at most
+        // SHOWN_NODES nodes (a 5,000-node cluster filters hundreds per pod).
+        let detail = Arc::new(Detail::Scheduling(decision));
+        let Detail::Scheduling(decision) = detail.as_ref();
         if !decision.filters.is_empty() {
             let feasible = decision.filters.iter().filter(|f| f.feasible).count();
+            let lines = decision.filter_lines();
             ctx.stage_with(super::engine::StageNote {
                 label: "Filter".into(),
-                summary: format!("{feasible} of {} nodes fit: {}", decision.num_all_nodes, filter_lines.join("; ")),
-                payload: Some(filter_lines.join("\n")),
+                summary: format!(
+                    "{feasible} of {} nodes fit: {}",
+                    decision.num_all_nodes,
+                    shown(&lines, "; ")
+                ),
+                payload: Some(Payload::Filters(detail.clone())),
                 narration: note(
                     format!(
                         "The Filter plugins run on every node in order (NodeUnschedulable, NodeName, TaintToleration, \
                          NodeAffinity, NodePorts, NodeResourcesFit, ...). A node is out at its first failing plugin. {}",
-                        filter_lines.join(". ")
+                        shown(&lines, ". ")
                     ),
                     docs::SCHEDULING_FRAMEWORK,
                 ),
                 to: None,
-                detail: Some(std::sync::Arc::new(super::trace::Detail::Scheduling(decision.clone()))),
+                detail: Some(detail.clone()),
             });
         }
         if !decision.scores.is_empty() {
-            let lines: Vec<String> = decision
+            let totals: Vec<String> = decision
                 .scores
                 .iter()
-                .map(|s| {
-                    let parts: Vec<String> = s
-                        .plugins
-                        .iter()
-                        .filter(|p| !p.skipped)
-                        .map(|p| format!("{} {}×{}", p.plugin, p.normalized, p.weight))
-                        .collect();
-                    format!("{}: {} = {}", s.node, parts.join(" + "), s.total)
-                })
+                .map(|s| format!("{} {}", s.node, s.total))
                 .collect();
             ctx.stage_with(super::engine::StageNote {
                 label: "Score".into(),
-                summary: decision
-                    .scores
-                    .iter()
-                    .map(|s| format!("{} {}", s.node, s.total))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                payload: Some(lines.join("\n")),
+                summary: shown(&totals, ", "),
+                payload: Some(Payload::Scores(detail.clone())),
                 narration: note(
                     "The Score plugins rate each node that fits from 0 to 100; each score is multiplied by the plugin's \
                      weight and added up. The highest total wins; a tie is broken at random."
@@ -321,10 +319,10 @@ impl SchedulerComponent {
                     docs::SCHEDULING_FRAMEWORK,
                 ),
                 to: None,
-                detail: Some(std::sync::Arc::new(super::trace::Detail::Scheduling(decision.clone()))),
+                detail: Some(detail.clone()),
             });
         }
-        match decision.outcome {
+        match decision.outcome.clone() {
             Outcome::Bound { node } => {
                 self.unschedulable
                     .remove(&(namespace.clone(), name.clone()));

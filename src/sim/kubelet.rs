@@ -256,7 +256,7 @@ impl Kubelet {
             Msg::Response(super::engine::Response {
                 id: req.id,
                 code: 200,
-                body: Value::String(text),
+                body: std::sync::Arc::new(Value::String(text)),
             }),
         );
     }

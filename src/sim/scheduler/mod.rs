@@ -260,6 +260,45 @@ pub struct Decision {
     pub outcome: Outcome,
 }
 
+impl Decision {
+    /// One line per node filtered: `w1: ✓ passes every filter` or
+    /// `cp: ✗ TaintToleration: <reason>`.
+    pub fn filter_lines(&self) -> Vec<String> {
+        self.filters
+            .iter()
+            .map(|f| {
+                let verdict = match f
+                    .plugins
+                    .iter()
+                    .find(|(_, r)| matches!(r, FilterResult::Fail { .. }))
+                {
+                    Some((plugin, FilterResult::Fail { reasons, .. })) => {
+                        format!("✗ {plugin}: {}", reasons.join(", "))
+                    }
+                    _ => "✓ passes every filter".to_string(),
+                };
+                format!("{}: {verdict}", f.node)
+            })
+            .collect()
+    }
+
+    /// One line per node scored: `w1: TaintToleration 100×3 + … = 300`.
+    pub fn score_lines(&self) -> Vec<String> {
+        self.scores
+            .iter()
+            .map(|s| {
+                let parts: Vec<String> = s
+                    .plugins
+                    .iter()
+                    .filter(|p| !p.skipped)
+                    .map(|p| format!("{} {}×{}", p.plugin, p.normalized, p.weight))
+                    .collect();
+                format!("{}: {} = {}", s.node, parts.join(" + "), s.total)
+            })
+            .collect()
+    }
+}
+
 /// The default profile's Filter plugins, in order (default_plugins.go, v1.31–v1.33).
 /// The in-tree EBS/GCEPD/AzureDisk limit plugins are left out: they skip every pod
 /// without those legacy volume types and are gone from the newest releases.
