@@ -83,7 +83,11 @@ fn measure(case: &Case) {
     if let Some(why) = &trace.truncated {
         println!("  ({} stopped: {why})", case.name);
     }
-    drop(trace);
+    if std::env::var_os("PODFLOW_BENCH_BREAKDOWN").is_some() {
+        breakdown(trace);
+    } else {
+        drop(trace);
+    }
     let mut runs = 1u32;
     let start = Instant::now();
     while start.elapsed() < case.budget || runs < 3 && case.budget >= Duration::from_secs(1) {
@@ -100,6 +104,44 @@ fn measure(case: &Case) {
         steps,
         mib(bytes),
     );
+}
+
+/// What each part of a trace holds: live bytes freed by dropping it.
+fn breakdown(mut trace: Trace) {
+    let live = || LIVE.load(Ordering::Relaxed);
+    let mut part = |name: &str, f: &mut dyn FnMut(&mut Trace)| {
+        let before = live();
+        f(&mut trace);
+        println!(
+            "  {name:<28} {:>9.2} MiB",
+            mib(before.saturating_sub(live()))
+        );
+    };
+    part("payloads", &mut |t| {
+        t.steps.iter_mut().for_each(|s| s.payload = None)
+    });
+    part("narration texts", &mut |t| {
+        t.steps
+            .iter_mut()
+            .for_each(|s| s.narration.text = String::new())
+    });
+    part("labels and summaries", &mut |t| {
+        t.steps.iter_mut().for_each(|s| {
+            s.label = String::new();
+            s.summary = String::new();
+        })
+    });
+    part("scheduler details", &mut |t| {
+        t.steps.iter_mut().for_each(|s| s.detail = None)
+    });
+    part("writes", &mut |t| {
+        t.steps.iter_mut().for_each(|s| s.writes = Vec::new())
+    });
+    part("etcd snapshots", &mut |t| {
+        t.steps.iter_mut().for_each(|s| s.etcd = Default::default());
+        t.initial = Default::default();
+    });
+    part("the rest (steps, kubectl)", &mut |t| *t = Trace::default());
 }
 
 fn main() {

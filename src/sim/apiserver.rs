@@ -93,14 +93,21 @@ impl ApiServer {
         }
     }
 
-    fn respond(&mut self, ctx: &mut Ctx<'_>, to: &Component, id: u64, code: u16, body: Value) {
+    fn respond(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        to: &Component,
+        id: u64,
+        code: u16,
+        body: impl Into<Arc<Value>>,
+    ) {
         ctx.send(
             to.clone(),
             1,
             Msg::Response(Response {
                 id,
                 code,
-                body: Arc::new(body),
+                body: body.into(),
             }),
         );
     }
@@ -1160,8 +1167,10 @@ impl ApiServer {
                     Verb::List => {
                         let items: Vec<Value> =
                             ok.kvs.iter().map(|(_, kv)| api_object(kv)).collect();
-                        json!({"kind": format!("{}List", req.resource.kind), "apiVersion": req.resource.api_version(),
-                               "metadata": {"resourceVersion": ok.revision.to_string()}, "items": items})
+                        Arc::new(
+                            json!({"kind": format!("{}List", req.resource.kind), "apiVersion": req.resource.api_version(),
+                               "metadata": {"resourceVersion": ok.revision.to_string()}, "items": items}),
+                        )
                     }
                     Verb::Delete if ok.kvs.is_empty() => {
                         let previous = ok.previous.as_ref().map(api_object).unwrap_or(Value::Null);
@@ -1170,6 +1179,8 @@ impl ApiServer {
                                 a.release_service(&previous);
                             }
                         }
+                        // The response and every watch event share one object.
+                        let previous = Arc::new(previous);
                         self.fan_out(
                             ctx,
                             &req.resource,
@@ -1181,7 +1192,7 @@ impl ApiServer {
                     }
                     _ => match ok.kvs.first() {
                         Some((_, kv)) => {
-                            let obj = api_object(kv);
+                            let obj = Arc::new(api_object(kv));
                             if !matches!(req.verb, Verb::Get) {
                                 let kind = if kv.version == 1 {
                                     EventType::Added
@@ -1193,7 +1204,7 @@ impl ApiServer {
                             }
                             obj
                         }
-                        None => Value::Null,
+                        None => Arc::new(Value::Null),
                     },
                 };
                 let code = match (req.verb, req.subresource) {
@@ -1213,9 +1224,11 @@ impl ApiServer {
         ctx: &mut Ctx<'_>,
         resource: &Resource,
         kind: EventType,
-        obj: Value,
+        obj: Arc<Value>,
         previous: Option<Value>,
     ) {
+        // One object for every watcher: the events (and the steps showing them) share it.
+        let shared = obj.clone();
         // Clients' own watches (`kubectl get -w`, `kubectl rollout status`) see every change.
         for (client, plural, namespace) in &self.watchers {
             if *plural == resource.plural
@@ -1227,16 +1240,16 @@ impl ApiServer {
                     Msg::Watch(WatchEvent {
                         kind,
                         resource: *resource,
-                        object: Arc::new(obj.clone()),
+                        object: shared.clone(),
                     }),
                 );
             }
         }
-        let watch = |obj: &Value| {
+        let watch = |_: &Value| {
             Msg::Watch(WatchEvent {
                 kind,
                 resource: *resource,
-                object: Arc::new(obj.clone()),
+                object: shared.clone(),
             })
         };
         // Whether anything but the status changed (a controller's own status writes come
@@ -1315,7 +1328,7 @@ impl ApiServer {
                 Msg::Watch(WatchEvent {
                     kind,
                     resource: *resource,
-                    object: Arc::new(obj),
+                    object: obj,
                 }),
             );
             return;
@@ -1328,7 +1341,7 @@ impl ApiServer {
                 Msg::Watch(WatchEvent {
                     kind,
                     resource: *resource,
-                    object: Arc::new(obj),
+                    object: obj,
                 }),
             );
             return;
@@ -1345,11 +1358,10 @@ impl ApiServer {
                 Msg::Watch(WatchEvent {
                     kind,
                     resource: *resource,
-                    object: Arc::new(obj.clone()),
+                    object: obj.clone(),
                 }),
             );
         }
-        let obj = Arc::new(obj);
         let event = |o: &Arc<Value>| {
             Msg::Watch(WatchEvent {
                 kind,

@@ -286,7 +286,7 @@ pub fn every_request_is_answered(t: &Trace) -> Result<(), String> {
     Ok(())
 }
 
-fn pods(s: &Snapshot) -> impl Iterator<Item = (&String, &Value)> {
+fn pods(s: &Snapshot) -> impl Iterator<Item = (&str, &Value)> {
     s.range("/registry/pods/")
         .map(|(k, kv)| (k, kv.value.as_ref()))
 }

@@ -618,7 +618,12 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(cluster: &Cluster, seed: u64) -> Engine {
-        let etcd = cluster.install();
+        Engine::with_installed(cluster, cluster.install(), seed)
+    }
+
+    /// An engine on `cluster` whose keyspace `etcd` was installed beforehand
+    /// (`cluster.install()`, shared: cloning a snapshot is O(1)).
+    pub fn with_installed(cluster: &Cluster, etcd: Snapshot, seed: u64) -> Engine {
         let mut engine = Engine {
             now: 0,
             seq: 0,
@@ -901,7 +906,7 @@ fn apply_txn(store: &mut Snapshot, op: &TxnOp) -> Result<TxnOk, etcd::TxnError> 
             revision: store.revision(),
             kvs: store
                 .range(prefix)
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
             previous: None,
         }),
