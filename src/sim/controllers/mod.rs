@@ -30,6 +30,7 @@ pub mod kube_proxy;
 pub mod replicaset;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
@@ -75,6 +76,14 @@ pub struct ControllerManager {
     job_failures: BTreeMap<Key, (i64, u64)>,
     /// Controller ticks already queued, so a key is not requeued twice for the same time.
     ticks: BTreeSet<(u64, Key)>,
+    /// The pod informer's index by controller (upstream's ReplicaSet controller looks a
+    /// ReplicaSet's pods up by owner): controller uid → pod keys. Caught up with etcd's
+    /// writes before use, so a sync costs O(its pods), not O(pods in the namespace).
+    pods_by_owner: BTreeMap<String, BTreeSet<Arc<str>>>,
+    /// Pod key → the uid it is indexed under.
+    pod_owner: BTreeMap<Arc<str>, String>,
+    /// The etcd revision the index has caught up with (None: not built yet).
+    indexed: Option<u64>,
 }
 
 /// The `source.component` of a controller's events (the DaemonSet controller's
@@ -469,19 +478,61 @@ pub fn owned(ctx: &Ctx<'_>, plural: &str, ns: &str, uid: &str) -> Vec<Value> {
         .collect()
 }
 
-/// Like [`owned`], but the stored values themselves (shared, not copied; without
-/// `metadata.resourceVersion`), for controllers that only read their pods.
-pub fn owned_stored(
-    ctx: &Ctx<'_>,
-    plural: &str,
-    ns: &str,
-    uid: &str,
-) -> Vec<std::sync::Arc<Value>> {
-    ctx.view
-        .range(&format!("/registry/{plural}/{ns}/"))
-        .filter(|(_, kv)| controlled_by(&kv.value, uid))
-        .map(|(_, kv)| kv.value.clone())
-        .collect()
+impl ControllerManager {
+    /// The pods whose controller has `uid`, as stored (shared, without
+    /// `metadata.resourceVersion`), in key order.
+    pub fn owned_pods(&mut self, ctx: &Ctx<'_>, uid: &str) -> Vec<Arc<Value>> {
+        let revision = ctx.view.revision();
+        let changed: Vec<Arc<str>> = match self.indexed {
+            Some(since) => ctx
+                .written_since(since)
+                .iter()
+                .filter(|k| k.starts_with("/registry/pods/"))
+                .cloned()
+                .collect(),
+            None => ctx
+                .view
+                .range("/registry/pods/")
+                .map(|(k, _)| Arc::from(k))
+                .collect(),
+        };
+        for key in changed {
+            if let Some(old) = self.pod_owner.remove(&key) {
+                if let Some(set) = self.pods_by_owner.get_mut(&old) {
+                    set.remove(&key);
+                    if set.is_empty() {
+                        self.pods_by_owner.remove(&old);
+                    }
+                }
+            }
+            let owner = ctx.view.get(&key).and_then(|kv| controller_uid(&kv.value));
+            if let Some(owner) = owner {
+                self.pods_by_owner
+                    .entry(owner.to_string())
+                    .or_default()
+                    .insert(key.clone());
+                self.pod_owner.insert(key, owner.to_string());
+            }
+        }
+        self.indexed = Some(revision);
+        self.pods_by_owner
+            .get(uid)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| ctx.view.get(k).map(|kv| kv.value.clone()))
+            .collect()
+    }
+}
+
+/// The uid of `obj`'s controller owner reference.
+fn controller_uid(obj: &Value) -> Option<&str> {
+    obj.get("metadata")?
+        .get("ownerReferences")?
+        .as_array()?
+        .iter()
+        .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+        .and_then(|r| r.get("uid"))
+        .and_then(Value::as_str)
 }
 
 /// The object stored under `key`, as the API returns it.

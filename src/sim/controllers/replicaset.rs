@@ -6,9 +6,7 @@
 
 use serde_json::{json, Value};
 
-use super::{
-    int, is_active, is_ready, owned_stored, pod_from_template, ControllerManager, Key, OnOk,
-};
+use super::{int, is_active, is_ready, pod_from_template, ControllerManager, Key, OnOk};
 use crate::sim::engine::{resource_named, Ctx, Verb};
 use crate::sim::object;
 
@@ -27,7 +25,7 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
         return;
     }
     let uid = object::str_at(&rs, "/metadata/uid").to_string();
-    let pods = owned_stored(ctx, "pods", ns, &uid);
+    let pods = cm.owned_pods(ctx, &uid);
     let active: Vec<&Value> = pods
         .iter()
         .map(|p| p.as_ref())
