@@ -9,7 +9,8 @@
 //! - Only kube-apiserver sends to etcd and only etcd answers it (checked on delivery).
 //! - Time never goes backwards; a handler's messages are delivered at `now + delay`.
 //! - The run ends when only background work is left (lease renewals, steady probes), at
-//!   the horizon, or at [`limits::MAX_STEPS`], and the trace says which.
+//!   the horizon, or at the step limit of its [`limits::Limits`] ([`limits::MAX_STEPS`]
+//!   in the app), and the trace says which.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -614,6 +615,9 @@ pub struct Engine {
     initial: Snapshot,
     truncated: Option<String>,
     log: WriteLog,
+    limits: limits::Limits,
+    /// Messages delivered (and recorded, when the limits keep steps).
+    delivered: usize,
 }
 
 impl Engine {
@@ -659,6 +663,8 @@ impl Engine {
             cluster: cluster.clone(),
             truncated: None,
             log: WriteLog::default(),
+            limits: limits::Limits::default(),
+            delivered: 0,
         };
         engine.log.base = engine.etcd.revision();
         // Each kubelet renews its Lease every 10 s, staggered so they do not coincide.
@@ -698,6 +704,11 @@ impl Engine {
         );
     }
 
+    /// Sets how big the run may get (the browser's limits unless told otherwise).
+    pub fn set_limits(&mut self, limits: limits::Limits) {
+        self.limits = limits;
+    }
+
     /// Runs until only background work is left, or `horizon_ms`, or the step limit.
     pub fn run(&mut self, horizon_ms: u64) {
         let horizon_ms = horizon_ms.min(limits::MAX_SIM_TIME_MS);
@@ -708,10 +719,10 @@ impl Engine {
             if at > horizon_ms {
                 break;
             }
-            if self.steps.len() >= limits::MAX_STEPS {
+            if self.delivered >= self.limits.max_steps {
                 self.truncated = Some(format!(
                     "the simulation reached {} messages (limit MAX_STEPS) at {}",
-                    limits::MAX_STEPS,
+                    self.limits.max_steps,
                     super::trace::format_ms(self.now)
                 ));
                 break;
@@ -808,6 +819,13 @@ impl Engine {
             }
         }
         let snapshot = self.etcd.clone();
+        self.delivered += usize::from(described.is_some()) + stages.len();
+        if !self.limits.keep_steps {
+            for (at, envelope) in out {
+                self.enqueue(at, envelope);
+            }
+            return;
+        }
         if let Some(d) = described {
             self.steps.push(Step {
                 at_ms: self.now,
@@ -849,6 +867,7 @@ impl Engine {
             initial: self.initial,
             kubectl: self.kubectl.output,
             truncated: self.truncated,
+            delivered: self.delivered,
         }
     }
 

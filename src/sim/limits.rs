@@ -13,3 +13,30 @@ pub const MAX_NODES: usize = 5000;
 pub const MAX_STEPS: usize = 200_000;
 /// Longest simulated time, in milliseconds (one hour).
 pub const MAX_SIM_TIME_MS: u64 = 60 * 60 * 1000;
+
+/// How big one run may get, passed to [`crate::sim::run_with`]. The app runs with
+/// [`Limits::BROWSER`] (the constants above); the CLI and the benchmarks may allow more
+/// steps, or count steps without keeping them ([`Limits::keep_steps`] false) to run
+/// Kubernetes' documented limits (5,000 nodes, 150,000 pods), whose full trace would
+/// not fit in memory (about half a MiB per pod, see the README's performance section).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Most messages the run may deliver before it stops and says so.
+    pub max_steps: usize,
+    /// Whether the trace keeps every step (false: only counts them, in `Trace::delivered`).
+    pub keep_steps: bool,
+}
+
+impl Limits {
+    /// What the browser app allows: [`MAX_STEPS`] steps, all kept.
+    pub const BROWSER: Limits = Limits {
+        max_steps: MAX_STEPS,
+        keep_steps: true,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::BROWSER
+    }
+}

@@ -100,7 +100,28 @@ pub fn run_installed(
     seed: u64,
     horizon_ms: u64,
 ) -> Trace {
+    run_with(
+        scenario,
+        cluster,
+        installed,
+        seed,
+        horizon_ms,
+        limits::Limits::BROWSER,
+    )
+}
+
+/// [`run_installed`] with other [`limits::Limits`] than the browser's: more steps for the
+/// CLI and the benchmarks, or steps counted and not kept for the largest clusters.
+pub fn run_with(
+    scenario: &Scenario,
+    cluster: &Cluster,
+    installed: &etcd::Snapshot,
+    seed: u64,
+    horizon_ms: u64,
+    limits: limits::Limits,
+) -> Trace {
     let mut engine = engine::Engine::with_installed(cluster, installed.clone(), seed);
+    engine.set_limits(limits);
     let mut errors = Vec::new();
     for (at, line) in &scenario.commands {
         match kubectl::client::parse_command(line, &scenario.files) {

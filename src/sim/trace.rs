@@ -219,6 +219,9 @@ pub struct Trace {
     pub kubectl: Vec<String>,
     /// Set when a limit stopped the simulation early, saying which.
     pub truncated: Option<String>,
+    /// Steps delivered: `steps.len()` unless the run only counted them
+    /// ([`Limits::keep_steps`](super::limits::Limits)).
+    pub delivered: usize,
 }
 
 impl Trace {
