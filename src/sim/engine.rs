@@ -498,6 +498,39 @@ pub struct Ctx<'a> {
     pub cluster: &'a Cluster,
     /// Every key written so far, in revision order (see [`Ctx::written_since`]).
     log: &'a WriteLog,
+    pods_by_node: &'a PodsByNode,
+}
+
+/// The pods bound to each node (`spec.nodeName`), by etcd key, kept by the engine as
+/// etcd writes them: a kubelet reads its node's pods in O(its pods), not O(all pods)
+/// (its informer watches only its node's pods, `fieldSelector=spec.nodeName=<node>`).
+#[derive(Clone, Debug, Default)]
+pub struct PodsByNode {
+    by_node: BTreeMap<String, std::collections::BTreeSet<Arc<str>>>,
+    node_of: BTreeMap<Arc<str>, String>,
+}
+
+impl PodsByNode {
+    /// Re-reads one pod key from `store` after a write.
+    fn update(&mut self, key: &str, store: &Snapshot) {
+        if let Some(old) = self.node_of.remove(key) {
+            if let Some(keys) = self.by_node.get_mut(&old) {
+                keys.remove(key);
+            }
+        }
+        let node = store
+            .get(key)
+            .map(|kv| super::object::str_at(&kv.value, "/spec/nodeName"))
+            .unwrap_or("");
+        if !node.is_empty() {
+            let key: Arc<str> = Arc::from(key);
+            self.by_node
+                .entry(node.to_string())
+                .or_default()
+                .insert(key.clone());
+            self.node_of.insert(key, node.to_string());
+        }
+    }
 }
 
 /// The keys etcd has written, one per revision since the cluster was installed: lets a
@@ -559,6 +592,16 @@ impl Ctx<'_> {
         self.send_background(me, delay_ms, Msg::Timer(timer));
     }
 
+    /// The pods bound to `node` as the view has them, in key order.
+    pub fn pods_on_node(&self, node: &str) -> impl Iterator<Item = &etcd::KeyValue> + '_ {
+        self.pods_by_node
+            .by_node
+            .get(node)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| self.view.get(k))
+    }
+
     /// Keys written after `revision` and up to the view's revision.
     pub fn written_since(&self, revision: u64) -> &[Arc<str>] {
         self.log.since(revision)
@@ -615,6 +658,7 @@ pub struct Engine {
     initial: Snapshot,
     truncated: Option<String>,
     log: WriteLog,
+    pods_by_node: PodsByNode,
     limits: limits::Limits,
     /// Messages delivered (and recorded, when the limits keep steps).
     delivered: usize,
@@ -663,10 +707,19 @@ impl Engine {
             cluster: cluster.clone(),
             truncated: None,
             log: WriteLog::default(),
+            pods_by_node: PodsByNode::default(),
             limits: limits::Limits::default(),
             delivered: 0,
         };
         engine.log.base = engine.etcd.revision();
+        let pod_keys: Vec<String> = engine
+            .etcd
+            .range("/registry/pods/")
+            .map(|(k, _)| k.to_string())
+            .collect();
+        for key in pod_keys {
+            engine.pods_by_node.update(&key, &engine.etcd);
+        }
         // Each kubelet renews its Lease every 10 s, staggered so they do not coincide.
         for (i, n) in cluster.nodes.iter().enumerate() {
             let first = 2_000 + (i as u64 * 3_300) % 10_000;
@@ -749,6 +802,7 @@ impl Engine {
             view: &view,
             cluster: &self.cluster,
             log: &self.log,
+            pods_by_node: &self.pods_by_node,
         };
         let described = super::narrate::describe(&from, &to, &msg);
         match (&to, msg) {
@@ -816,6 +870,9 @@ impl Engine {
         for key in &writes {
             if self.log.base + (self.log.keys.len() as u64) < self.etcd.revision() {
                 self.log.keys.push(Arc::from(key.as_str()));
+            }
+            if key.starts_with("/registry/pods/") {
+                self.pods_by_node.update(key, &self.etcd);
             }
         }
         let snapshot = self.etcd.clone();

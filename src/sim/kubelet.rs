@@ -459,10 +459,8 @@ impl Kubelet {
                     .unwrap_or(Quantity::ZERO);
                 let requested = pod_request(&w.pod, resource);
                 let used: Quantity = ctx
-                    .view
-                    .range("/registry/pods/")
-                    .map(|(_, kv)| kv.value.as_ref())
-                    .filter(|p| object::str_at(p, "/spec/nodeName") == self.node)
+                    .pods_on_node(&self.node)
+                    .map(|kv| kv.value.as_ref())
                     .filter(|p| object::str_at(p, "/metadata/uid") != uid)
                     .filter(|p| {
                         !matches!(object::str_at(p, "/status/phase"), "Succeeded" | "Failed")
