@@ -115,6 +115,10 @@ pub struct NodeView {
     pub non_zero_requested: Resources,
     /// `status.images`: every name of every image, with its size.
     pub images: BTreeMap<String, i64>,
+    /// How many of `pods` match a (namespace, selector), by [`selector_key`]: PodTopologySpread
+    /// counts matching pods on every node in every cycle, and a node's pods change far less
+    /// often than cycles run. Cleared whenever `pods` changes.
+    matching: std::cell::RefCell<BTreeMap<String, i64>>,
 }
 
 impl NodeView {
@@ -148,10 +152,12 @@ impl NodeView {
             requested: Resources::default(),
             non_zero_requested: Resources::default(),
             images,
+            matching: Default::default(),
         }
     }
 
     pub fn add_pod(&mut self, pod: PodSummary) {
+        self.matching.get_mut().clear();
         self.requested.add(&pod.requests);
         self.non_zero_requested.add(&pod.non_zero_requests);
         self.pods.push(pod);
@@ -176,6 +182,7 @@ impl NodeView {
             requested: Resources::default(),
             non_zero_requested: Resources::default(),
             images: self.images.clone(),
+            matching: Default::default(),
         }
     }
 
@@ -468,6 +475,25 @@ fn default_selector(pod: &Value, objects: &ClusterObjects<'_>) -> Option<Value> 
 }
 
 /// countPodsMatchSelector: pods in the namespace, not terminating, matching the selector.
+/// The memo key of a (namespace, selector) pair for [`NodeView`]'s matching counts.
+fn selector_key(selector: Option<&Value>, ns: &str) -> String {
+    format!(
+        "{ns}\n{}",
+        selector.map(Value::to_string).unwrap_or_default()
+    )
+}
+
+/// [`count_matching`] on a node's pods, memoised on the node under `key`
+/// ([`selector_key`] of the same selector and namespace).
+fn count_matching_on(n: &NodeView, selector: Option<&Value>, ns: &str, key: &str) -> i64 {
+    if let Some(count) = n.matching.borrow().get(key) {
+        return *count;
+    }
+    let count = count_matching(&n.pods, selector, ns);
+    n.matching.borrow_mut().insert(key.to_string(), count);
+    count
+}
+
 fn count_matching(pods: &[PodSummary], selector: Option<&Value>, ns: &str) -> i64 {
     if selector.is_none() || selectors::label_selector_is_empty(selector) {
         return 0;
@@ -1116,6 +1142,10 @@ pub fn score_pod_topology_spread(
             ((size + 2) as f64).ln()
         })
         .collect();
+    let memo_keys: Vec<String> = constraints
+        .iter()
+        .map(|c| selector_key(c.selector.as_ref(), ns))
+        .collect();
     for n in all {
         if require_all && !has_all(n) {
             continue;
@@ -1126,7 +1156,7 @@ pub fn score_pod_topology_spread(
             }
             let key = (i, n.label(&c.topology_key).unwrap_or("").to_string());
             if let Some(count) = pair_counts.get_mut(&key) {
-                *count += count_matching(&n.pods, c.selector.as_ref(), ns);
+                *count += count_matching_on(n, c.selector.as_ref(), ns, &memo_keys[i]);
             }
         }
     }
@@ -1143,7 +1173,7 @@ pub fn score_pod_topology_spread(
                     continue;
                 };
                 let cnt = if c.topology_key == LABEL_HOSTNAME {
-                    count_matching(&n.pods, c.selector.as_ref(), ns)
+                    count_matching_on(n, c.selector.as_ref(), ns, &memo_keys[i])
                 } else {
                     pair_counts.get(&(i, v.to_string())).copied().unwrap_or(0)
                 };
