@@ -213,6 +213,7 @@ fn main() {
         (3_000, 300, Duration::ZERO),
         (10_000, 1_000, Duration::ZERO),
         (30_000, 1_000, Duration::ZERO),
+        (10_000, 5_000, Duration::ZERO),
         (150_000, 5_000, Duration::ZERO),
     ] {
         let cluster = sim::scenarios::scale::cluster(nodes);
