@@ -1,55 +1,265 @@
-//! Speed budgets of the simulation core, measured (not asserted): `cargo bench`.
+//! Speed and memory budgets of the simulation core, measured (not asserted): `cargo bench`.
 //!
-//! A plain harness (no extra crates): each case runs until it has taken about a second,
-//! and the mean time per run, the steps per run and the throughput are printed.
+//! A plain harness (no extra crates). Each case runs until it has taken about a second
+//! (at least 3 runs; the big cases once, `--quick` or a name filter as the first
+//! argument narrows the set), and prints the best time per run, the peak of live heap
+//! bytes during one run (a counting global allocator: deterministic for a given binary),
+//! the steps, and the trace's size.
+//!
+//!   cargo bench --no-default-features --bench sim            # every case
+//!   cargo bench --no-default-features --bench sim -- 1000    # cases whose name contains "1000"
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use podflow::sim::{self, cluster::Cluster, scenarios};
+use podflow::sim::{self, cluster::Cluster, scenarios, trace::Trace};
 
-fn measure(name: &str, unit: &str, mut f: impl FnMut() -> usize) {
-    // Warm up.
-    let steps = f();
-    let mut runs = 0u32;
+/// Counts live heap bytes and remembers the peak since the last [`reset_peak`].
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
+                    - layout.size();
+                PEAK.fetch_max(live, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// Runs `f`; returns its result, the peak of live bytes while it ran and the bytes
+/// still live after it (what the result holds), both above what was live before.
+fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize, usize) {
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let out = f();
+    let retained = LIVE.load(Ordering::Relaxed).saturating_sub(base);
+    (out, PEAK.load(Ordering::Relaxed) - base, retained)
+}
+
+struct Case {
+    name: String,
+    /// Runs for at most this long in total (the big cases run once).
+    budget: Duration,
+    run: Box<dyn Fn() -> Trace>,
+}
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+fn measure(case: &Case) {
+    // First run: peak memory and trace size (and a warm-up).
     let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(1) || runs < 3 {
-        black_box(f());
+    let (trace, peak, bytes) = peak_of(|| (case.run)());
+    let mut best = start.elapsed();
+    let steps = trace.delivered;
+    let kept = if trace.steps.len() == steps {
+        ""
+    } else {
+        " (steps counted, not kept)"
+    };
+    if let Some(why) = &trace.truncated {
+        println!("  ({} stopped: {why})", case.name);
+    }
+    if std::env::var_os("PODFLOW_BENCH_BREAKDOWN").is_some() {
+        breakdown(trace);
+    } else {
+        drop(trace);
+    }
+    let mut runs = 1u32;
+    let start = Instant::now();
+    while start.elapsed() < case.budget || runs < 3 && case.budget >= Duration::from_secs(1) {
+        let t = Instant::now();
+        black_box((case.run)());
+        best = best.min(t.elapsed());
         runs += 1;
     }
-    let per_run = start.elapsed() / runs;
     println!(
-        "{name:<44} {:>10.3} ms/run  {steps:>7} {unit}  {:>9.0} {unit}/s  ({runs} runs)",
-        per_run.as_secs_f64() * 1000.0,
-        steps as f64 / per_run.as_secs_f64()
+        "{:<52} {:>10.3} ms  peak {:>9.2} MiB  {:>8} steps  trace {:>9.2} MiB  ({runs} runs, best){kept}",
+        case.name,
+        best.as_secs_f64() * 1000.0,
+        mib(peak),
+        steps,
+        mib(bytes),
     );
 }
 
+/// What each part of a trace holds: live bytes freed by dropping it.
+fn breakdown(mut trace: Trace) {
+    let live = || LIVE.load(Ordering::Relaxed);
+    let mut part = |name: &str, f: &mut dyn FnMut(&mut Trace)| {
+        let before = live();
+        f(&mut trace);
+        println!(
+            "  {name:<28} {:>9.2} MiB",
+            mib(before.saturating_sub(live()))
+        );
+    };
+    part("payloads", &mut |t| {
+        t.steps.iter_mut().for_each(|s| s.payload = None)
+    });
+    part("narration texts", &mut |t| {
+        t.steps
+            .iter_mut()
+            .for_each(|s| s.narration.text = String::new())
+    });
+    part("labels and summaries", &mut |t| {
+        t.steps.iter_mut().for_each(|s| {
+            s.label = String::new();
+            s.summary = String::new();
+        })
+    });
+    part("scheduler details", &mut |t| {
+        t.steps.iter_mut().for_each(|s| s.detail = None)
+    });
+    part("writes", &mut |t| {
+        t.steps.iter_mut().for_each(|s| s.writes = Vec::new())
+    });
+    part("etcd snapshots", &mut |t| {
+        t.steps.iter_mut().for_each(|s| s.etcd = Default::default());
+        t.initial = Default::default();
+    });
+    part("the rest (steps, kubectl)", &mut |t| *t = Trace::default());
+}
+
 fn main() {
+    let filter: Option<String> = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-') && a != "bench");
     let cluster = Cluster::default();
-    measure("parse + simulate the nginx pod", "steps", || {
-        sim::simulate(scenarios::NGINX, &cluster, 42)
-            .trace
-            .steps
-            .len()
-    });
-    // Part of every run: the cluster's keyspace as installed (a cache candidate).
-    measure("install the default cluster only", "keys", || {
-        cluster.install().len()
-    });
-    measure("parse only (nginx pod)", "documents", || {
-        sim::manifest::parse(scenarios::NGINX).documents.len()
-    });
+    let mut cases: Vec<Case> = Vec::new();
+    let second = Duration::from_secs(1);
+    {
+        let cluster = cluster.clone();
+        cases.push(Case {
+            name: "parse + simulate the nginx pod".into(),
+            budget: second,
+            run: Box::new(move || {
+                std::sync::Arc::unwrap_or_clone(sim::simulate(scenarios::NGINX, &cluster, 42).trace)
+            }),
+        });
+    }
+    {
+        // What the app does on each edit: the cluster was installed once, before.
+        let cluster = cluster.clone();
+        let installed = cluster.install();
+        let scenario = scenarios::preset("nginx").expect("preset").scenario();
+        cases.push(Case {
+            name: "simulate the nginx pod, cluster installed once".into(),
+            budget: second,
+            run: Box::new(move || {
+                sim::run_installed(&scenario, &cluster, &installed, 42, sim::DEFAULT_HORIZON_MS)
+            }),
+        });
+    }
+    {
+        let cluster = cluster.clone();
+        let manifest = sim::scenarios::scale::deployment_with_service(3);
+        cases.push(Case {
+            name: "3-replica Deployment + Service (3 nodes)".into(),
+            budget: second,
+            run: Box::new(move || {
+                std::sync::Arc::unwrap_or_clone(sim::simulate(&manifest, &cluster, 42).trace)
+            }),
+        });
+    }
     for id in ["crashloop", "image-not-found", "liveness"] {
-        let preset = scenarios::preset(id).expect("preset");
-        measure(
-            &format!("preset {id} (5 simulated minutes)"),
-            "steps",
-            || {
-                sim::run(&preset.scenario(), &cluster, 42, sim::DEFAULT_HORIZON_MS)
-                    .steps
-                    .len()
-            },
+        let cluster = cluster.clone();
+        let scenario = scenarios::preset(id).expect("preset").scenario();
+        cases.push(Case {
+            name: format!("preset {id} (5 simulated minutes)"),
+            budget: second,
+            run: Box::new(move || sim::run(&scenario, &cluster, 42, sim::DEFAULT_HORIZON_MS)),
+        });
+    }
+    // The largest runs count their steps without keeping them: their full trace would
+    // not fit in memory (about half a MiB per pod).
+    let count_only = sim::limits::Limits {
+        max_steps: usize::MAX,
+        keep_steps: false,
+    };
+    for (pods, nodes, budget) in [
+        (100, 10, Duration::ZERO),
+        (300, 30, Duration::ZERO),
+        (1_000, 100, second),
+        (3_000, 100, Duration::ZERO),
+        (3_000, 300, Duration::ZERO),
+        (10_000, 1_000, Duration::ZERO),
+        (30_000, 1_000, Duration::ZERO),
+        (10_000, 5_000, Duration::ZERO),
+        (150_000, 5_000, Duration::ZERO),
+    ] {
+        let cluster = sim::scenarios::scale::cluster(nodes);
+        let scenario = sim::scenarios::scale::deployments(pods);
+        let limits = if pods > 3_000 {
+            count_only
+        } else {
+            sim::limits::Limits::BROWSER
+        };
+        cases.push(Case {
+            name: format!("{pods} pods (Deployments) on {nodes} nodes"),
+            budget,
+            run: Box::new(move || {
+                let installed = cluster.install();
+                sim::run_with(
+                    &scenario,
+                    &cluster,
+                    &installed,
+                    42,
+                    sim::DEFAULT_HORIZON_MS,
+                    limits,
+                )
+            }),
+        });
+    }
+    for case in &cases {
+        if filter
+            .as_ref()
+            .is_none_or(|f| case.name.contains(f.as_str()))
+        {
+            measure(case);
+        }
+    }
+    if filter.is_none() {
+        let (_, peak, _) = peak_of(|| cluster.install());
+        let start = Instant::now();
+        let mut runs = 0;
+        while start.elapsed() < second {
+            black_box(cluster.install());
+            runs += 1;
+        }
+        println!(
+            "{:<52} {:>10.3} ms  peak {:>9.2} MiB",
+            "install the default cluster only",
+            start.elapsed().as_secs_f64() * 1000.0 / runs as f64,
+            mib(peak)
         );
     }
 }

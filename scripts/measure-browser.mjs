@@ -2,12 +2,16 @@
 //
 //   node scripts/measure-browser.mjs <dist-dir> <playwright-core-dir>
 //
-// For the default manifest and for a generated 50-document manifest it measures:
+// For the default manifest, a generated 50-document manifest and 3,000 pods (three
+// 1,000-replica Deployments) on a 100-node cluster it measures:
 // - first render: from navigation start until the timeline shows a simulated trace;
 // - edit latency: from an input event in the editor (the first pod renamed) until the
 //   DOM shows the new name (a MutationObserver), and until the next animation frame,
 //   p50/p95 over 30 edits;
+// the wasm linear memory after the first render (the trace lives there), and whether the
+// page still answers (a cursor move to the last step and back, timed);
 // and the transferred size of the wasm, JS and CSS (raw, gzip -6, brotli -11).
+// The 3,000-pod case loads once and edits 3 times (a run takes seconds, not ms).
 // A benchmark, not a test: it asserts nothing about time.
 
 import { createServer } from "node:http";
@@ -83,6 +87,42 @@ spec:
   return docs.join("---\n");
 }
 
+// Three 1,000-replica Deployments (the shape of sim::scenarios::scale::deployments).
+function threeThousandPods() {
+  const docs = [];
+  for (let i = 1; i <= 3; i++) {
+    docs.push(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web-${i}
+spec:
+  replicas: 1000
+  selector:
+    matchLabels:
+      app: web-${i}
+  template:
+    metadata:
+      labels:
+        app: web-${i}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.27
+        ports:
+        - containerPort: 80
+`);
+  }
+  return docs.join("---\n");
+}
+
+// The default cluster with `n` nodes: cp (control plane, tainted) and workers w1…w<n-1>.
+function clusterYaml(n) {
+  const lines = ["nodes:", "- name: cp", "  controlPlane: true", "  taints:",
+    "  - key: node-role.kubernetes.io/control-plane", "    effect: NoSchedule"];
+  for (let i = 1; i < n; i++) lines.push(`- name: w${i}`);
+  return lines.join("\n") + "\n";
+}
+
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
@@ -105,7 +145,7 @@ const FIRST_RENDER = () => {
 };
 
 // Runs in the page: renames the first pod `EDITS` times and times each update.
-async function editLoop(edits) {
+async function editLoop([edits, timeout]) {
   const ta = document.querySelector('[data-testid="manifest-editor"] textarea');
   const dom = [], frame = [];
   const original = ta.value;
@@ -125,7 +165,7 @@ async function editLoop(edits) {
     const t0 = performance.now();
     ta.value = text;
     ta.dispatchEvent(new Event("input", { bubbles: true }));
-    const t1 = await Promise.race([seen, new Promise((r) => setTimeout(() => r(NaN), 20000))]);
+    const t1 = await Promise.race([seen, new Promise((r) => setTimeout(() => r(NaN), timeout))]);
     const t2 = await new Promise((r) => requestAnimationFrame(() => r(performance.now())));
     dom.push(t1 - t0);
     frame.push(t2 - t0);
@@ -142,26 +182,64 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
 });
 
+// Runs in the page: the wasm linear memory (Trunk hands the instance to this event).
+const WASM_MEMORY = () => {
+  addEventListener("TrunkApplicationStarted", (e) => { window.__wasm = e.detail?.wasm; });
+};
+
+// Runs in the page: moves the cursor to the last step (End) and back (Home), timing each
+// until the timeline's position text changes.
+async function scrub() {
+  const pos = () => document.querySelector(".timeline .position")?.textContent ?? "";
+  const press = async (key) => {
+    const before = pos();
+    const t0 = performance.now();
+    document.body.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true }));
+    while (pos() === before && performance.now() - t0 < 30000) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => requestAnimationFrame(r));
+    return performance.now() - t0;
+  };
+  return { end: await press("End"), home: await press("Home") };
+}
+
+const CASES = [
+  { label: "default (1 pod)", manifest: null, cluster: null, loads: 5, edits: EDITS, timeout: 60000 },
+  { label: "50 documents", manifest: fiftyPods(), cluster: null, loads: 5, edits: EDITS, timeout: 60000 },
+  { label: "3,000 pods on 100 nodes", manifest: threeThousandPods(), cluster: clusterYaml(100), loads: 1, edits: 3, timeout: 600000 },
+].filter((c) => !process.env.ONLY || c.label.includes(process.env.ONLY));
+
 const results = [];
-for (const [label, manifest] of [["default (1 pod)", null], ["50 documents", fiftyPods()]]) {
+for (const { label, manifest, cluster, loads: nloads, edits, timeout } of CASES) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   if (manifest) {
-    await context.addInitScript((m) => { if (!sessionStorage.getItem("seeded")) { localStorage.setItem("podflow.manifest", m); sessionStorage.setItem("seeded", "1"); } }, manifest);
+    await context.addInitScript(([m, c]) => {
+      if (!sessionStorage.getItem("seeded")) {
+        localStorage.setItem("podflow.manifest", m);
+        if (c) localStorage.setItem("podflow.cluster", c);
+        sessionStorage.setItem("seeded", "1");
+      }
+    }, [manifest, cluster]);
   }
   await context.addInitScript(FIRST_RENDER);
+  await context.addInitScript(WASM_MEMORY);
   const page = await context.newPage();
+  page.setDefaultTimeout(timeout);
   const errors = [];
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   page.on("pageerror", (e) => errors.push(String(e)));
   const loads = [];
-  for (let run = 0; run < 5; run++) {
-    await page.goto(url, { waitUntil: "load" });
-    await page.waitForFunction(() => window.__firstRender !== null, null, { timeout: 60000 });
+  let memory = NaN;
+  for (let run = 0; run < nloads; run++) {
+    await page.goto(url, { waitUntil: "load", timeout });
+    await page.waitForFunction(() => window.__firstRender !== null, null, { timeout });
     loads.push(await page.evaluate(() => window.__firstRender));
+    memory = await page.evaluate(() => window.__wasm?.memory?.buffer?.byteLength ?? NaN);
     if (process.env.DEBUG) console.error(label, await page.evaluate(() => window.__firstRenderText));
   }
-  const { dom, frame, steps } = await page.evaluate(editLoop, EDITS);
-  results.push({ label, loads, dom, frame, steps, errors });
+  const scrubbed = await page.evaluate(scrub);
+  console.error(`${label}: first render ${loads.map((x) => x.toFixed(0)).join(", ")} ms, wasm memory ${(memory / 2 ** 20).toFixed(0)} MiB, cursor to the end ${scrubbed.end.toFixed(0)} ms, back ${scrubbed.home.toFixed(0)} ms`);
+  const { dom, frame, steps } = await page.evaluate(editLoop, [edits, timeout]);
+  results.push({ label, loads, dom, frame, steps, errors, memory, scrubbed });
   await context.close();
 }
 const version = browser.version();
@@ -172,10 +250,10 @@ const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : "timeout");
 const cpu = cpus();
 console.log(`machine: ${cpu.length} × ${cpu[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM; Chromium ${version} headless, 1440×900`);
 console.log("");
-console.log("| manifest | trace | first render (ms, median of 5 loads) | edit → DOM p50 / p95 (ms) | edit → next frame p50 / p95 (ms) |");
-console.log("|---|---|---|---|---|");
+console.log("| manifest | trace | first render (ms, median) | edit → DOM p50 / p95 (ms) | edit → next frame p50 / p95 (ms) | wasm memory (MiB) | cursor to the end / back (ms) |");
+console.log("|---|---|---|---|---|---|---|");
 for (const r of results) {
-  console.log(`| ${r.label} | ${r.steps.replace(/^step \d+ of /, "") } steps | ${f(pct(r.loads, 50))} | ${f(pct(r.dom, 50))} / ${f(pct(r.dom, 95))} | ${f(pct(r.frame, 50))} / ${f(pct(r.frame, 95))} |`);
+  console.log(`| ${r.label} | ${r.steps.replace(/^step \d+ of /, "") } steps | ${f(pct(r.loads, 50))} | ${f(pct(r.dom, 50))} / ${f(pct(r.dom, 95))} | ${f(pct(r.frame, 50))} / ${f(pct(r.frame, 95))} | ${f(r.memory / 2 ** 20)} | ${f(r.scrubbed.end)} / ${f(r.scrubbed.home)} |`);
 }
 console.log("");
 console.log("| file | raw (KiB) | gzip -6 (KiB) | brotli -11 (KiB) |");

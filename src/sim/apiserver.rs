@@ -111,8 +111,23 @@ impl ApiServer {
         }
     }
 
-    fn respond(&mut self, ctx: &mut Ctx<'_>, to: &Component, id: u64, code: u16, body: Value) {
-        ctx.send(to.clone(), 1, Msg::Response(Response { id, code, body }));
+    fn respond(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        to: &Component,
+        id: u64,
+        code: u16,
+        body: impl Into<Arc<Value>>,
+    ) {
+        ctx.send(
+            to.clone(),
+            1,
+            Msg::Response(Response {
+                id,
+                code,
+                body: body.into(),
+            }),
+        );
     }
 
     /// Answers with a failure `Status`, narrating the stage that failed.
@@ -270,7 +285,7 @@ impl ApiServer {
                     );
                     return;
                 };
-                self.create(ctx, from, req, body);
+                self.create(ctx, from, req, Arc::unwrap_or_clone(body));
             }
             (Verb::Update | Verb::Patch, Some("status")) => self.update_status(ctx, from, req),
             (Verb::Update | Verb::Patch, _) => self.update(ctx, from, req),
@@ -579,10 +594,18 @@ impl ApiServer {
                     return;
                 }
             }
-            req.body = Some(obj.clone());
+            req.body = Some(Arc::new(obj.clone()));
         }
         let key = req.etcd_key();
-        self.txn(ctx, &client, req, TxnOp::Create { key, value: obj });
+        self.txn(
+            ctx,
+            &client,
+            req,
+            TxnOp::Create {
+                key,
+                value: Arc::new(obj),
+            },
+        );
     }
 
     fn call_webhook(
@@ -843,8 +866,8 @@ impl ApiServer {
         let waiting = match &status {
             None => Some("ContainerCreating".to_string()),
             Some(s)
-                if s.pointer("/state/waiting").is_some()
-                    && s.pointer("/lastState/terminated").is_none() =>
+                if crate::sim::object::at(s, "/state/waiting").is_some()
+                    && crate::sim::object::at(s, "/lastState/terminated").is_none() =>
             {
                 Some(object::str_at(s, "/state/waiting/reason").to_string())
             }
@@ -887,7 +910,8 @@ impl ApiServer {
             .and_then(Value::as_array)
             .is_some_and(|cs| {
                 cs.iter().any(|c| {
-                    object::str_at(c, "/name") == container && c.pointer("/state/running").is_some()
+                    object::str_at(c, "/name") == container
+                        && crate::sim::object::at(c, "/state/running").is_some()
                 })
             });
         if !running {
@@ -942,7 +966,7 @@ impl ApiServer {
             req,
             TxnOp::Update {
                 key,
-                value: pod,
+                value: Arc::new(pod),
                 expected,
             },
         );
@@ -963,7 +987,7 @@ impl ApiServer {
             req,
             TxnOp::Update {
                 key,
-                value: obj,
+                value: Arc::new(obj),
                 expected: None,
             },
         );
@@ -995,7 +1019,9 @@ impl ApiServer {
         }
         // metadata.generation counts spec changes (the apps and batch registry strategies).
         if req.resource.plural != "pods" && old.get("spec") != obj.get("spec") {
-            if let Some(generation) = old.pointer("/metadata/generation").and_then(Value::as_i64) {
+            if let Some(generation) =
+                crate::sim::object::at(&old, "/metadata/generation").and_then(Value::as_i64)
+            {
                 object::set_at(&mut obj, "/metadata/generation", json!(generation + 1));
             }
         }
@@ -1051,7 +1077,7 @@ impl ApiServer {
             req,
             TxnOp::Update {
                 key,
-                value: obj,
+                value: Arc::new(obj),
                 expected,
             },
         );
@@ -1073,14 +1099,14 @@ impl ApiServer {
         if req.resource.plural == "pods" && bound && !terminal && grace != Some(0) {
             // Graceful deletion (pkg/registry/rest/delete.go BeforeDelete): set
             // deletionTimestamp = now + grace and let the kubelet stop the containers.
-            if pod.pointer("/metadata/deletionTimestamp").is_some() {
+            if crate::sim::object::at(pod, "/metadata/deletionTimestamp").is_some() {
                 let body = api_object(&kv);
                 self.respond(ctx, from, req.id, 200, body);
                 return;
             }
             let grace = grace
                 .or_else(|| {
-                    pod.pointer("/spec/terminationGracePeriodSeconds")
+                    crate::sim::object::at(pod, "/spec/terminationGracePeriodSeconds")
                         .and_then(Value::as_i64)
                 })
                 .unwrap_or(30)
@@ -1103,7 +1129,7 @@ impl ApiServer {
                 req,
                 TxnOp::Update {
                     key,
-                    value: obj,
+                    value: Arc::new(obj),
                     expected,
                 },
             );
@@ -1172,8 +1198,10 @@ impl ApiServer {
                     Verb::List => {
                         let items: Vec<Value> =
                             ok.kvs.iter().map(|(_, kv)| api_object(kv)).collect();
-                        json!({"kind": format!("{}List", req.resource.kind), "apiVersion": req.resource.api_version(),
-                               "metadata": {"resourceVersion": ok.revision.to_string()}, "items": items})
+                        Arc::new(
+                            json!({"kind": format!("{}List", req.resource.kind), "apiVersion": req.resource.api_version(),
+                               "metadata": {"resourceVersion": ok.revision.to_string()}, "items": items}),
+                        )
                     }
                     Verb::Delete if ok.kvs.is_empty() => {
                         let previous = ok.previous.as_ref().map(api_object).unwrap_or(Value::Null);
@@ -1182,6 +1210,8 @@ impl ApiServer {
                                 a.release_service(&previous);
                             }
                         }
+                        // The response and every watch event share one object.
+                        let previous = Arc::new(previous);
                         self.fan_out(
                             ctx,
                             &req.resource,
@@ -1193,7 +1223,7 @@ impl ApiServer {
                     }
                     _ => match ok.kvs.first() {
                         Some((_, kv)) => {
-                            let obj = api_object(kv);
+                            let obj = Arc::new(api_object(kv));
                             if !matches!(req.verb, Verb::Get) {
                                 let kind = if kv.version == 1 {
                                     EventType::Added
@@ -1205,7 +1235,7 @@ impl ApiServer {
                             }
                             obj
                         }
-                        None => Value::Null,
+                        None => Arc::new(Value::Null),
                     },
                 };
                 let code = match (req.verb, req.subresource) {
@@ -1225,9 +1255,11 @@ impl ApiServer {
         ctx: &mut Ctx<'_>,
         resource: &Resource,
         kind: EventType,
-        obj: Value,
+        obj: Arc<Value>,
         previous: Option<Value>,
     ) {
+        // One object for every watcher: the events (and the steps showing them) share it.
+        let shared = obj.clone();
         // Clients' own watches (`kubectl get -w`, `kubectl rollout status`) see every change.
         for (client, plural, namespace) in &self.watchers {
             if *plural == resource.plural
@@ -1239,16 +1271,16 @@ impl ApiServer {
                     Msg::Watch(WatchEvent {
                         kind,
                         resource: *resource,
-                        object: Arc::new(obj.clone()),
+                        object: shared.clone(),
                     }),
                 );
             }
         }
-        let watch = |obj: &Value| {
+        let watch = |_: &Value| {
             Msg::Watch(WatchEvent {
                 kind,
                 resource: *resource,
-                object: Arc::new(obj.clone()),
+                object: shared.clone(),
             })
         };
         // Whether anything but the status changed (a controller's own status writes come
@@ -1282,7 +1314,8 @@ impl ApiServer {
                 let daemonsets = ctx.view.range("/registry/daemonsets/").next().is_some();
                 let relevant = match &previous {
                     Some(prev) => {
-                        prev.pointer("/metadata/labels") != obj.pointer("/metadata/labels")
+                        crate::sim::object::at(prev, "/metadata/labels")
+                            != crate::sim::object::at(&obj, "/metadata/labels")
                             || prev.get("spec") != obj.get("spec")
                     }
                     None => true,
@@ -1306,7 +1339,7 @@ impl ApiServer {
                             "/spec/nodeName",
                         ]
                         .iter()
-                        .any(|p| prev.pointer(p) != obj.pointer(p))
+                        .any(|p| crate::sim::object::at(prev, p) != crate::sim::object::at(&obj, p))
                             || super::controllers::is_ready(prev)
                                 != super::controllers::is_ready(&obj)
                     }
@@ -1326,7 +1359,7 @@ impl ApiServer {
                 Msg::Watch(WatchEvent {
                     kind,
                     resource: *resource,
-                    object: Arc::new(obj),
+                    object: obj,
                 }),
             );
             return;
@@ -1339,7 +1372,7 @@ impl ApiServer {
                 Msg::Watch(WatchEvent {
                     kind,
                     resource: *resource,
-                    object: Arc::new(obj),
+                    object: obj,
                 }),
             );
             return;
@@ -1356,11 +1389,10 @@ impl ApiServer {
                 Msg::Watch(WatchEvent {
                     kind,
                     resource: *resource,
-                    object: Arc::new(obj.clone()),
+                    object: obj.clone(),
                 }),
             );
         }
-        let obj = Arc::new(obj);
         let event = |o: &Arc<Value>| {
             Msg::Watch(WatchEvent {
                 kind,
@@ -1376,7 +1408,7 @@ impl ApiServer {
             );
             if ours
                 && kind == EventType::Added
-                && obj.pointer("/metadata/deletionTimestamp").is_none()
+                && crate::sim::object::at(&obj, "/metadata/deletionTimestamp").is_none()
             {
                 ctx.send(Component::Scheduler, 2, event(&obj));
             }
@@ -1422,7 +1454,7 @@ impl ApiServer {
 /// `manualSelector` is true, the Job selects its pods by its own uid, and the template's
 /// labels gain the uid and the Job's name, in both the legacy and the prefixed form.
 fn generate_job_selector(job: &mut Value) {
-    if job.pointer("/spec/manualSelector").and_then(Value::as_bool) == Some(true) {
+    if crate::sim::object::at(job, "/spec/manualSelector").and_then(Value::as_bool) == Some(true) {
         return;
     }
     let uid = object::str_at(job, "/metadata/uid").to_string();

@@ -181,7 +181,7 @@ pub fn proxy_chains_are_named_by_their_service_ports(t: &Trace) -> Result<(), St
         if s.label != "iptables-restore" || !matches!(s.from, Component::KubeProxy(_)) {
             continue;
         }
-        let payload = s.payload.as_deref().unwrap_or("");
+        let payload = s.payload.as_ref().and_then(|p| p.as_text()).unwrap_or("");
         let slices: Vec<&Value> = s
             .etcd
             .range("/registry/endpointslices/")
@@ -286,7 +286,7 @@ pub fn every_request_is_answered(t: &Trace) -> Result<(), String> {
     Ok(())
 }
 
-fn pods(s: &Snapshot) -> impl Iterator<Item = (&String, &Value)> {
+fn pods(s: &Snapshot) -> impl Iterator<Item = (&str, &Value)> {
     s.range("/registry/pods/")
         .map(|(k, kv)| (k, kv.value.as_ref()))
 }

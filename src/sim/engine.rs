@@ -9,7 +9,8 @@
 //! - Only kube-apiserver sends to etcd and only etcd answers it (checked on delivery).
 //! - Time never goes backwards; a handler's messages are delivered at `now + delay`.
 //! - The run ends when only background work is left (lease renewals, steady probes), at
-//!   the horizon, or at [`limits::MAX_STEPS`], and the trace says which.
+//!   the horizon, or at the step limit of its [`limits::Limits`] ([`limits::MAX_STEPS`]
+//!   in the app), and the trace says which.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -215,7 +216,8 @@ pub struct Request {
     pub subresource: Option<&'static str>,
     /// Query parameters in the order the client writes them.
     pub query: Vec<(&'static str, String)>,
-    pub body: Option<Value>,
+    /// Shared with the trace step that shows it (rendered only when looked at).
+    pub body: Option<Arc<Value>>,
     pub identity: Identity,
     /// Whether to narrate every apiserver stage (the learner's own requests) or to
     /// summarise them in one line (the cluster's components).
@@ -266,7 +268,7 @@ impl Request {
     }
 
     pub fn body_opt(mut self, body: Option<Value>) -> Request {
-        self.body = body;
+        self.body = body.map(Arc::new);
         self
     }
 
@@ -328,8 +330,9 @@ impl Request {
 pub struct Response {
     pub id: u64,
     pub code: u16,
-    /// The stored object on success, a `Status` object on failure.
-    pub body: Value,
+    /// The stored object on success, a `Status` object on failure; shared with the
+    /// trace step that shows it.
+    pub body: Arc<Value>,
 }
 
 impl Response {
@@ -364,12 +367,12 @@ pub enum TxnOp {
     /// `Txn(If(mod_revision(key) == 0), Then(Put))`.
     Create {
         key: String,
-        value: Value,
+        value: Arc<Value>,
     },
     /// `Txn(If(mod_revision(key) == expected), Then(Put))`.
     Update {
         key: String,
-        value: Value,
+        value: Arc<Value>,
         expected: Option<u64>,
     },
     Delete {
@@ -493,12 +496,65 @@ pub struct Ctx<'a> {
     /// The cluster's state as informers see it (converged with etcd).
     pub view: &'a Snapshot,
     pub cluster: &'a Cluster,
+    /// Every key written so far, in revision order (see [`Ctx::written_since`]).
+    log: &'a WriteLog,
+    pods_by_node: &'a PodsByNode,
+}
+
+/// The pods bound to each node (`spec.nodeName`), by etcd key, kept by the engine as
+/// etcd writes them: a kubelet reads its node's pods in O(its pods), not O(all pods)
+/// (its informer watches only its node's pods, `fieldSelector=spec.nodeName=<node>`).
+#[derive(Clone, Debug, Default)]
+pub struct PodsByNode {
+    by_node: BTreeMap<String, std::collections::BTreeSet<Arc<str>>>,
+    node_of: BTreeMap<Arc<str>, String>,
+}
+
+impl PodsByNode {
+    /// Re-reads one pod key from `store` after a write.
+    fn update(&mut self, key: &str, store: &Snapshot) {
+        if let Some(old) = self.node_of.remove(key) {
+            if let Some(keys) = self.by_node.get_mut(&old) {
+                keys.remove(key);
+            }
+        }
+        let node = store
+            .get(key)
+            .map(|kv| super::object::str_at(&kv.value, "/spec/nodeName"))
+            .unwrap_or("");
+        if !node.is_empty() {
+            let key: Arc<str> = Arc::from(key);
+            self.by_node
+                .entry(node.to_string())
+                .or_default()
+                .insert(key.clone());
+            self.node_of.insert(key, node.to_string());
+        }
+    }
+}
+
+/// The keys etcd has written, one per revision since the cluster was installed: lets a
+/// component with a cache (kube-scheduler) catch up on what changed since it last looked
+/// in O(changes), as an informer's watch would, instead of re-reading the keyspace.
+#[derive(Clone, Debug, Default)]
+pub struct WriteLog {
+    /// The revision before the first entry (the installed cluster's).
+    base: u64,
+    keys: Vec<Arc<str>>,
+}
+
+impl WriteLog {
+    /// Keys written after `revision` (oldest first; a key may appear more than once).
+    pub fn since(&self, revision: u64) -> &[Arc<str>] {
+        let from = revision.saturating_sub(self.base) as usize;
+        self.keys.get(from..).unwrap_or(&[])
+    }
 }
 
 pub struct StageNote {
     pub label: String,
     pub summary: String,
-    pub payload: Option<String>,
+    pub payload: Option<super::trace::Payload>,
     pub narration: Narration,
     pub to: Option<Component>,
     pub detail: Option<std::sync::Arc<super::trace::Detail>>,
@@ -534,6 +590,21 @@ impl Ctx<'_> {
     pub fn background_timer(&mut self, delay_ms: u64, timer: Timer) {
         let me = self.me.clone();
         self.send_background(me, delay_ms, Msg::Timer(timer));
+    }
+
+    /// The pods bound to `node` as the view has them, in key order.
+    pub fn pods_on_node(&self, node: &str) -> impl Iterator<Item = &etcd::KeyValue> + '_ {
+        self.pods_by_node
+            .by_node
+            .get(node)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| self.view.get(k))
+    }
+
+    /// Keys written after `revision` and up to the view's revision.
+    pub fn written_since(&self, revision: u64) -> &[Arc<str>] {
+        self.log.since(revision)
     }
 
     /// A fresh request/transaction id.
@@ -586,11 +657,21 @@ pub struct Engine {
     pub kubectl: Kubectl,
     initial: Snapshot,
     truncated: Option<String>,
+    log: WriteLog,
+    pods_by_node: PodsByNode,
+    limits: limits::Limits,
+    /// Messages delivered (and recorded, when the limits keep steps).
+    delivered: usize,
 }
 
 impl Engine {
     pub fn new(cluster: &Cluster, seed: u64) -> Engine {
-        let etcd = cluster.install();
+        Engine::with_installed(cluster, cluster.install(), seed)
+    }
+
+    /// An engine on `cluster` whose keyspace `etcd` was installed beforehand
+    /// (`cluster.install()`, shared: cloning a snapshot is O(1)).
+    pub fn with_installed(cluster: &Cluster, etcd: Snapshot, seed: u64) -> Engine {
         let mut engine = Engine {
             now: 0,
             seq: 0,
@@ -625,7 +706,20 @@ impl Engine {
             kubectl: Kubectl::default(),
             cluster: cluster.clone(),
             truncated: None,
+            log: WriteLog::default(),
+            pods_by_node: PodsByNode::default(),
+            limits: limits::Limits::default(),
+            delivered: 0,
         };
+        engine.log.base = engine.etcd.revision();
+        let pod_keys: Vec<String> = engine
+            .etcd
+            .range("/registry/pods/")
+            .map(|(k, _)| k.to_string())
+            .collect();
+        for key in pod_keys {
+            engine.pods_by_node.update(&key, &engine.etcd);
+        }
         // Each kubelet renews its Lease every 10 s, staggered so they do not coincide.
         for (i, n) in cluster.nodes.iter().enumerate() {
             let first = 2_000 + (i as u64 * 3_300) % 10_000;
@@ -663,6 +757,11 @@ impl Engine {
         );
     }
 
+    /// Sets how big the run may get (the browser's limits unless told otherwise).
+    pub fn set_limits(&mut self, limits: limits::Limits) {
+        self.limits = limits;
+    }
+
     /// Runs until only background work is left, or `horizon_ms`, or the step limit.
     pub fn run(&mut self, horizon_ms: u64) {
         let capped = horizon_ms > limits::MAX_SIM_TIME_MS;
@@ -681,10 +780,10 @@ impl Engine {
                 }
                 break;
             }
-            if self.steps.len() >= limits::MAX_STEPS {
+            if self.delivered >= self.limits.max_steps {
                 self.truncated = Some(format!(
                     "the simulation reached {} messages (limit MAX_STEPS) at {}",
-                    limits::MAX_STEPS,
+                    self.limits.max_steps,
                     super::trace::format_ms(self.now)
                 ));
                 break;
@@ -710,6 +809,8 @@ impl Engine {
             next_id: &mut self.next_id,
             view: &view,
             cluster: &self.cluster,
+            log: &self.log,
+            pods_by_node: &self.pods_by_node,
         };
         let described = super::narrate::describe(&from, &to, &msg);
         match (&to, msg) {
@@ -773,7 +874,23 @@ impl Engine {
             _ => {}
         }
         let Ctx { out, stages, .. } = ctx;
+        // One log entry per revision: a delete bumps the revision like a put.
+        for key in &writes {
+            if self.log.base + (self.log.keys.len() as u64) < self.etcd.revision() {
+                self.log.keys.push(Arc::from(key.as_str()));
+            }
+            if key.starts_with("/registry/pods/") {
+                self.pods_by_node.update(key, &self.etcd);
+            }
+        }
         let snapshot = self.etcd.clone();
+        self.delivered += usize::from(described.is_some()) + stages.len();
+        if !self.limits.keep_steps {
+            for (at, envelope) in out {
+                self.enqueue(at, envelope);
+            }
+            return;
+        }
         if let Some(d) = described {
             self.steps.push(Step {
                 at_ms: self.now,
@@ -815,6 +932,7 @@ impl Engine {
             initial: self.initial,
             kubectl: self.kubectl.output,
             truncated: self.truncated,
+            delivered: self.delivered,
         }
     }
 
@@ -872,7 +990,7 @@ fn apply_txn(store: &mut Snapshot, op: &TxnOp) -> Result<TxnOk, etcd::TxnError> 
             revision: store.revision(),
             kvs: store
                 .range(prefix)
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
             previous: None,
         }),

@@ -55,10 +55,14 @@ pub enum TxnError {
     Conflict,
 }
 
+/// Keys are `Arc<str>` and values `Arc<KeyValue>` so that the persistent map's nodes
+/// (64 entries each, copied along the path on every write) hold 32-byte entries and
+/// copying one allocates nothing but the node: with `String` keys a write copied 64
+/// strings per level, which made etcd snapshots most of a large trace's memory.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
     revision: u64,
-    kvs: OrdMap<String, KeyValue>,
+    kvs: OrdMap<Arc<str>, Arc<KeyValue>>,
 }
 
 impl Snapshot {
@@ -68,7 +72,7 @@ impl Snapshot {
     }
 
     pub fn get(&self, key: &str) -> Option<&KeyValue> {
-        self.kvs.get(key)
+        self.kvs.get(key).map(|kv| kv.as_ref())
     }
 
     pub fn len(&self) -> usize {
@@ -80,32 +84,33 @@ impl Snapshot {
     }
 
     /// All keys in order, with their values.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &KeyValue)> {
-        self.kvs.iter()
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &KeyValue)> {
+        self.kvs.iter().map(|(k, v)| (k.as_ref(), v.as_ref()))
     }
 
     /// Keys under a prefix, in order (etcd's range with `--prefix`).
-    pub fn range(&self, prefix: &str) -> impl Iterator<Item = (&String, &KeyValue)> + '_ {
-        let prefix = prefix.to_string();
+    pub fn range<'a>(&'a self, prefix: &str) -> impl Iterator<Item = (&'a str, &'a KeyValue)> + 'a {
+        let prefix: Arc<str> = Arc::from(prefix);
         self.kvs
             .range(prefix.clone()..)
-            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .take_while(move |(k, _)| k.starts_with(prefix.as_ref()))
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
     }
 
     /// `Txn(If(ModRevision(key) == 0), Then(Put))`: creates the key or fails.
-    pub fn create(&mut self, key: &str, value: Value) -> Result<u64, TxnError> {
+    pub fn create(&mut self, key: &str, value: impl Into<Arc<Value>>) -> Result<u64, TxnError> {
         if self.kvs.contains_key(key) {
             return Err(TxnError::AlreadyExists);
         }
         self.revision += 1;
         self.kvs.insert(
-            key.to_string(),
-            KeyValue {
+            Arc::from(key),
+            Arc::new(KeyValue {
                 create_revision: self.revision,
                 mod_revision: self.revision,
                 version: 1,
-                value: Arc::new(value),
-            },
+                value: value.into(),
+            }),
         );
         Ok(self.revision)
     }
@@ -115,7 +120,7 @@ impl Snapshot {
     pub fn update(
         &mut self,
         key: &str,
-        value: Value,
+        value: impl Into<Arc<Value>>,
         expected: Option<u64>,
     ) -> Result<u64, TxnError> {
         let Some(old) = self.kvs.get(key) else {
@@ -128,10 +133,10 @@ impl Snapshot {
             create_revision: old.create_revision,
             mod_revision: self.revision + 1,
             version: old.version + 1,
-            value: Arc::new(value),
+            value: value.into(),
         };
         self.revision += 1;
-        self.kvs.insert(key.to_string(), kv);
+        self.kvs.insert(Arc::from(key), Arc::new(kv));
         Ok(self.revision)
     }
 
@@ -220,10 +225,7 @@ mod tests {
         ] {
             s.create(k, json!(null)).unwrap();
         }
-        let keys: Vec<_> = s
-            .range("/registry/pods/")
-            .map(|(k, _)| k.as_str())
-            .collect();
+        let keys: Vec<_> = s.range("/registry/pods/").map(|(k, _)| k).collect();
         assert_eq!(keys, ["/registry/pods/a/x", "/registry/pods/b/y"]);
     }
 

@@ -4,6 +4,7 @@
 //! `FailedScheduling`) and tries again later.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
@@ -13,8 +14,8 @@ use super::events::Recorder;
 use super::kubectl::print::EventSpec;
 use super::narrate::{docs, note};
 use super::object;
-use super::scheduler::{self, ClusterObjects, Cursor, FilterResult, NodeInfo, Outcome};
-use super::trace::Component;
+use super::scheduler::{self, ClusterObjects, Cursor, Outcome};
+use super::trace::{Component, Detail, Payload};
 
 /// An unschedulable pod is retried when it has been unschedulable for this long even if
 /// nothing in the cluster changed (`podMaxInUnschedulablePodsDuration`, 5 min).
@@ -37,6 +38,54 @@ pub struct SchedulerComponent {
     assumed: BTreeMap<String, Value>,
     /// Pods that did not fit, waiting for the cluster to change: (namespace, name).
     unschedulable: std::collections::BTreeSet<(String, String)>,
+    /// The scheduler cache: nodes with their bound and assumed pods, caught up with
+    /// etcd's writes before each cycle (O(changes), not O(pods × nodes)).
+    cache: Option<Cache>,
+}
+
+#[derive(Default)]
+struct Cache {
+    snapshot: scheduler::Snapshot,
+    /// The etcd revision the cache has caught up with.
+    synced: u64,
+    /// Pods in the cache: `ns/name` → node.
+    placed: BTreeMap<String, String>,
+}
+
+impl Cache {
+    /// Puts a bound or assumed pod on its node (terminal pods are not counted).
+    fn place(&mut self, pod: &Value) {
+        if self.snapshot.add_pod(pod) {
+            self.placed.insert(
+                format!("{}/{}", object::namespace(pod), object::name(pod)),
+                object::str_at(pod, "/spec/nodeName").to_string(),
+            );
+        }
+    }
+
+    /// Takes the pod `ns/name` out of the cache, wherever it was.
+    fn forget(&mut self, key: &str) {
+        if let Some(node) = self.placed.remove(key) {
+            let (ns, name) = key.split_once('/').unwrap_or(("", key));
+            self.snapshot.remove_pod_from(&node, ns, name);
+        }
+    }
+}
+
+/// How many nodes a Filter or Score step's one-line texts name; the table (payload and
+/// detail) has them all.
+pub const SHOWN_NODES: usize = 12;
+
+/// `lines` joined, at most [`SHOWN_NODES`] of them, then how many more there are.
+fn shown(lines: &[String], sep: &str) -> String {
+    if lines.len() <= SHOWN_NODES {
+        return lines.join(sep);
+    }
+    format!(
+        "{}{sep}… and {} more",
+        lines[..SHOWN_NODES].join(sep),
+        lines.len() - SHOWN_NODES
+    )
 }
 
 fn identity() -> Identity {
@@ -103,6 +152,9 @@ impl SchedulerComponent {
                         // ForgetPod: the binding failed, the node's room is free again.
                         let key = format!("{}/{}", object::namespace(&pod), object::name(&pod));
                         self.assumed.remove(&key);
+                        if let Some(cache) = self.cache.as_mut() {
+                            cache.forget(&key);
+                        }
                     }
                     if resp.ok() {
                         let message = format!(
@@ -126,35 +178,77 @@ impl SchedulerComponent {
         }
     }
 
-    fn schedule_one(&mut self, ctx: &mut Ctx<'_>, pod: &Value) {
-        let nodes: Vec<&Value> = ctx
-            .view
-            .range("/registry/minions/")
-            .map(|(_, kv)| kv.value.as_ref())
-            .collect();
+    /// Brings the cache up to date with etcd: a full build the first time (and when a
+    /// node goes away), then only the keys written since the last cycle.
+    fn sync_cache(&mut self, ctx: &Ctx<'_>) {
         // Assumed pods whose Binding is now in etcd (or that are gone) leave the cache.
         self.assumed.retain(|key, _| {
             ctx.view
                 .get(&format!("/registry/pods/{key}"))
                 .is_some_and(|kv| object::str_at(&kv.value, "/spec/nodeName").is_empty())
         });
-        let pods: Vec<&Value> = ctx
-            .view
-            .range("/registry/pods/")
-            .map(|(_, kv)| kv.value.as_ref())
-            .chain(self.assumed.values())
-            .collect();
-        let infos: Vec<NodeInfo<'_>> = nodes
+        let revision = ctx.view.revision();
+        let rebuild = match &self.cache {
+            None => true,
+            Some(cache) => ctx
+                .written_since(cache.synced)
+                .iter()
+                .any(|k| k.starts_with("/registry/minions/") && ctx.view.get(k).is_none()),
+        };
+        if rebuild {
+            let mut cache = Cache {
+                synced: revision,
+                ..Cache::default()
+            };
+            for (_, kv) in ctx.view.range("/registry/minions/") {
+                cache.snapshot.set_node(&kv.value);
+            }
+            let bound = ctx
+                .view
+                .range("/registry/pods/")
+                .map(|(_, kv)| kv.value.as_ref())
+                .chain(self.assumed.values());
+            for pod in bound {
+                cache.place(pod);
+            }
+            self.cache = Some(cache);
+            return;
+        }
+        let Some(cache) = self.cache.as_mut() else {
+            return;
+        };
+        let changed: std::collections::BTreeSet<&str> = ctx
+            .written_since(cache.synced)
             .iter()
-            .map(|n| NodeInfo {
-                node: n,
-                pods: pods
-                    .iter()
-                    .copied()
-                    .filter(|p| object::str_at(p, "/spec/nodeName") == object::name(n))
-                    .collect(),
-            })
+            .map(|k| k.as_ref())
             .collect();
+        for key in changed {
+            if key.starts_with("/registry/minions/") {
+                if let Some(kv) = ctx.view.get(key) {
+                    cache.snapshot.set_node(&kv.value);
+                }
+            } else if let Some(pod_key) = key.strip_prefix("/registry/pods/") {
+                cache.forget(pod_key);
+                match ctx.view.get(key) {
+                    Some(kv) if !object::str_at(&kv.value, "/spec/nodeName").is_empty() => {
+                        cache.place(&kv.value)
+                    }
+                    _ => {
+                        if let Some(assumed) = self.assumed.get(pod_key) {
+                            cache.place(assumed);
+                        }
+                    }
+                }
+            }
+        }
+        cache.synced = revision;
+    }
+
+    fn schedule_one(&mut self, ctx: &mut Ctx<'_>, pod: &Value) {
+        self.sync_cache(ctx);
+        let Some(cache) = self.cache.as_ref() else {
+            return;
+        };
         let pvcs: Vec<&Value> = ctx
             .view
             .range("/registry/persistentvolumeclaims/")
@@ -175,66 +269,49 @@ impl SchedulerComponent {
             services,
             owners,
         };
-        let decision = scheduler::schedule_with(pod, &infos, &objects, &mut self.cursor, ctx.rng);
+        let decision =
+            scheduler::schedule_snapshot(pod, &cache.snapshot, &objects, &mut self.cursor, ctx.rng);
         let name = object::name(pod).to_string();
         let namespace = object::namespace(pod).to_string();
 
-        // One stage step for filtering and one for scoring, with the whole table as payload.
-        let mut filter_lines = Vec::new();
-        for f in &decision.filters {
-            let verdict = match f
-                .plugins
-                .iter()
-                .find(|(_, r)| matches!(r, FilterResult::Fail { .. }))
-            {
-                Some((plugin, FilterResult::Fail { reasons, .. })) => {
-                    format!("✗ {plugin}: {}", reasons.join(", "))
-                }
-                _ => "✓ passes every filter".to_string(),
-            };
-            filter_lines.push(format!("{}: {verdict}", f.node));
-        }
+        // One stage step for filtering and one for scoring. Both share the decision; the
+        // tables are rendered from it when shown, and the one-line texts name at most
+        // SHOWN_NODES nodes (a 5,000-node cluster filters hundreds per pod).
+        let detail = Arc::new(Detail::Scheduling(decision));
+        let Detail::Scheduling(decision) = detail.as_ref();
         if !decision.filters.is_empty() {
             let feasible = decision.filters.iter().filter(|f| f.feasible).count();
+            let lines = decision.filter_lines();
             ctx.stage_with(super::engine::StageNote {
                 label: "Filter".into(),
-                summary: format!("{feasible} of {} nodes fit: {}", decision.num_all_nodes, filter_lines.join("; ")),
-                payload: Some(filter_lines.join("\n")),
+                summary: format!(
+                    "{feasible} of {} nodes fit: {}",
+                    decision.num_all_nodes,
+                    shown(&lines, "; ")
+                ),
+                payload: Some(Payload::Filters(detail.clone())),
                 narration: note(
                     format!(
                         "The Filter plugins run on every node in order (NodeUnschedulable, NodeName, TaintToleration, \
                          NodeAffinity, NodePorts, NodeResourcesFit, ...). A node is out at its first failing plugin. {}",
-                        filter_lines.join(". ")
+                        shown(&lines, ". ")
                     ),
                     docs::SCHEDULING_FRAMEWORK,
                 ),
                 to: None,
-                detail: Some(std::sync::Arc::new(super::trace::Detail::Scheduling(decision.clone()))),
+                detail: Some(detail.clone()),
             });
         }
         if !decision.scores.is_empty() {
-            let lines: Vec<String> = decision
+            let totals: Vec<String> = decision
                 .scores
                 .iter()
-                .map(|s| {
-                    let parts: Vec<String> = s
-                        .plugins
-                        .iter()
-                        .filter(|p| !p.skipped)
-                        .map(|p| format!("{} {}×{}", p.plugin, p.normalized, p.weight))
-                        .collect();
-                    format!("{}: {} = {}", s.node, parts.join(" + "), s.total)
-                })
+                .map(|s| format!("{} {}", s.node, s.total))
                 .collect();
             ctx.stage_with(super::engine::StageNote {
                 label: "Score".into(),
-                summary: decision
-                    .scores
-                    .iter()
-                    .map(|s| format!("{} {}", s.node, s.total))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                payload: Some(lines.join("\n")),
+                summary: shown(&totals, ", "),
+                payload: Some(Payload::Scores(detail.clone())),
                 narration: note(
                     "The Score plugins rate each node that fits from 0 to 100; each score is multiplied by the plugin's \
                      weight and added up. The highest total wins; a tie is broken at random."
@@ -242,17 +319,22 @@ impl SchedulerComponent {
                     docs::SCHEDULING_FRAMEWORK,
                 ),
                 to: None,
-                detail: Some(std::sync::Arc::new(super::trace::Detail::Scheduling(decision.clone()))),
+                detail: Some(detail.clone()),
             });
         }
-        match decision.outcome {
+        match decision.outcome.clone() {
             Outcome::Bound { node } => {
                 self.unschedulable
                     .remove(&(namespace.clone(), name.clone()));
                 // AssumePod: the next cycle already counts this pod on its node.
                 let mut assumed = pod.clone();
                 object::set_at(&mut assumed, "/spec/nodeName", json!(node));
-                self.assumed.insert(format!("{namespace}/{name}"), assumed);
+                let key = format!("{namespace}/{name}");
+                if let Some(cache) = self.cache.as_mut() {
+                    cache.forget(&key);
+                    cache.place(&assumed);
+                }
+                self.assumed.insert(key, assumed);
                 let id = ctx.id();
                 let body = json!({
                     "apiVersion": "v1", "kind": "Binding",

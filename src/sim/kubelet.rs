@@ -256,7 +256,7 @@ impl Kubelet {
             Msg::Response(super::engine::Response {
                 id: req.id,
                 code: 200,
-                body: Value::String(text),
+                body: std::sync::Arc::new(Value::String(text)),
             }),
         );
     }
@@ -308,7 +308,8 @@ impl Kubelet {
                 let Some(w) = self.workers.get_mut(&uid) else {
                     return;
                 };
-                let deleting = pod.pointer("/metadata/deletionTimestamp").is_some();
+                let deleting =
+                    crate::sim::object::at(&pod, "/metadata/deletionTimestamp").is_some();
                 w.pod = pod;
                 if deleting && !w.terminating {
                     w.terminating = true;
@@ -458,10 +459,8 @@ impl Kubelet {
                     .unwrap_or(Quantity::ZERO);
                 let requested = pod_request(&w.pod, resource);
                 let used: Quantity = ctx
-                    .view
-                    .range("/registry/pods/")
-                    .map(|(_, kv)| kv.value.as_ref())
-                    .filter(|p| object::str_at(p, "/spec/nodeName") == self.node)
+                    .pods_on_node(&self.node)
+                    .map(|kv| kv.value.as_ref())
                     .filter(|p| object::str_at(p, "/metadata/uid") != uid)
                     .filter(|p| {
                         !matches!(object::str_at(p, "/status/phase"), "Succeeded" | "Failed")
@@ -983,7 +982,7 @@ impl Kubelet {
                     .workers
                     .get(&pod.uid)
                     .and_then(|w| w.containers.iter().find(|c| c.name == container))
-                    .and_then(|c| c.spec.pointer("/lifecycle/postStart"))
+                    .and_then(|c| crate::sim::object::at(&c.spec, "/lifecycle/postStart"))
                     .map(|h| serde_json::to_string(h).unwrap_or_default());
                 if let Some(hook) = post_start {
                     ctx.stage(
@@ -1443,7 +1442,7 @@ impl Kubelet {
             c.generation += 1;
             if let State::Running { .. } = c.state {
                 let (stop_ms, exit_code) = c.behaviour.stop(grace * 1000);
-                let has_pre_stop = c.spec.pointer("/lifecycle/preStop").is_some();
+                let has_pre_stop = crate::sim::object::at(&c.spec, "/lifecycle/preStop").is_some();
                 stops.push((
                     c.name.clone(),
                     c.container_id.clone(),
@@ -1595,7 +1594,7 @@ impl Kubelet {
 }
 
 fn has_init(pod: &Value) -> bool {
-    pod.pointer("/spec/initContainers")
+    crate::sim::object::at(pod, "/spec/initContainers")
         .and_then(Value::as_array)
         .is_some_and(|a| !a.is_empty())
 }
@@ -1615,7 +1614,7 @@ fn probe_number(spec: &Value, kind: ProbeKind, field: &str, default: u64) -> u64
 /// scheduler and node admission compute it.
 fn pod_request(pod: &Value, resource: &str) -> Quantity {
     let get = |c: &Value| {
-        c.pointer(&format!("/resources/requests/{resource}"))
+        crate::sim::object::at(c, &format!("/resources/requests/{resource}"))
             .and_then(|q| Quantity::from_json(q).ok())
             .unwrap_or(Quantity::ZERO)
     };
@@ -1674,7 +1673,7 @@ fn missing_config(ctx: &Ctx<'_>, ns: &str, container: &Value) -> Option<String> 
             ("configMapKeyRef", "configmaps", "configmap", "ConfigMap"),
             ("secretKeyRef", "secrets", "secret", "Secret"),
         ] {
-            let Some(r) = env.pointer(&format!("/valueFrom/{field}")) else {
+            let Some(r) = crate::sim::object::at(env, &format!("/valueFrom/{field}")) else {
                 continue;
             };
             let name = object::str_at(r, "/name");
@@ -1686,9 +1685,11 @@ fn missing_config(ctx: &Ctx<'_>, ns: &str, container: &Value) -> Option<String> 
             match ctx.view.get(&format!("/registry/{resource}/{ns}/{name}")) {
                 None => return Some(format!("{what} \"{name}\" not found")),
                 Some(kv) => {
-                    let has = kv.value.pointer(&format!("/data/{key}")).is_some()
-                        || kv.value.pointer(&format!("/stringData/{key}")).is_some()
-                        || kv.value.pointer(&format!("/binaryData/{key}")).is_some();
+                    let has = crate::sim::object::at(&kv.value, &format!("/data/{key}")).is_some()
+                        || crate::sim::object::at(&kv.value, &format!("/stringData/{key}"))
+                            .is_some()
+                        || crate::sim::object::at(&kv.value, &format!("/binaryData/{key}"))
+                            .is_some();
                     if !has {
                         return Some(format!("couldn't find key {key} in {kind} {ns}/{name}"));
                     }

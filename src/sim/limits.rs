@@ -24,3 +24,30 @@ pub const MAX_LINK_COMMANDS: usize = 200;
 /// measures the object as JSON, which is a little larger than the protobuf a real
 /// apiserver stores, so it refuses slightly earlier.
 pub const ETCD_MAX_REQUEST_BYTES: usize = 1024 * 1024 * 3 / 2;
+
+/// How big one run may get, passed to [`crate::sim::run_with`]. The app runs with
+/// [`Limits::BROWSER`] (the constants above); the CLI and the benchmarks may allow more
+/// steps, or count steps without keeping them ([`Limits::keep_steps`] false) to run
+/// Kubernetes' documented limits (5,000 nodes, 150,000 pods), whose full trace would
+/// not fit in memory (about half a MiB per pod, see the README's performance section).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Most messages the run may deliver before it stops and says so.
+    pub max_steps: usize,
+    /// Whether the trace keeps every step (false: only counts them, in `Trace::delivered`).
+    pub keep_steps: bool,
+}
+
+impl Limits {
+    /// What the browser app allows: [`MAX_STEPS`] steps, all kept.
+    pub const BROWSER: Limits = Limits {
+        max_steps: MAX_STEPS,
+        keep_steps: true,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::BROWSER
+    }
+}

@@ -55,11 +55,12 @@ pub const MANIFEST_FILE: &str = "pod.yaml";
 /// How long a run lasts at most unless told otherwise: long enough for back-offs to show.
 pub const DEFAULT_HORIZON_MS: u64 = 5 * 60 * 1000;
 
-/// A manifest parsed and simulated on a cluster.
+/// A manifest parsed and simulated on a cluster. The trace is shared: the app keeps the
+/// last good one while the manifest has errors without copying it.
 #[derive(Clone, Debug)]
 pub struct Simulation {
     pub parsed: Parsed,
-    pub trace: Trace,
+    pub trace: std::sync::Arc<Trace>,
 }
 
 /// What a run does: kubectl command lines at given times, with the files they read.
@@ -95,13 +96,47 @@ pub fn simulate(manifest: &str, cluster: &Cluster, seed: u64) -> Simulation {
     scenario
         .commands
         .push((0, format!("kubectl apply -f {MANIFEST_FILE}")));
-    let trace = run(&scenario, cluster, seed, DEFAULT_HORIZON_MS);
+    let trace = std::sync::Arc::new(run(&scenario, cluster, seed, DEFAULT_HORIZON_MS));
     Simulation { parsed, trace }
 }
 
 /// Runs a scenario until nothing more will happen or `horizon_ms`.
 pub fn run(scenario: &Scenario, cluster: &Cluster, seed: u64, horizon_ms: u64) -> Trace {
-    let mut engine = engine::Engine::new(cluster, seed);
+    run_installed(scenario, cluster, &cluster.install(), seed, horizon_ms)
+}
+
+/// [`run`] on a cluster whose keyspace was installed beforehand (`installed` must be
+/// `cluster.install()`): the app installs once per cluster and reuses it for every
+/// edit, which saves about a fifth of a small run.
+pub fn run_installed(
+    scenario: &Scenario,
+    cluster: &Cluster,
+    installed: &etcd::Snapshot,
+    seed: u64,
+    horizon_ms: u64,
+) -> Trace {
+    run_with(
+        scenario,
+        cluster,
+        installed,
+        seed,
+        horizon_ms,
+        limits::Limits::BROWSER,
+    )
+}
+
+/// [`run_installed`] with other [`limits::Limits`] than the browser's: more steps for the
+/// CLI and the benchmarks, or steps counted and not kept for the largest clusters.
+pub fn run_with(
+    scenario: &Scenario,
+    cluster: &Cluster,
+    installed: &etcd::Snapshot,
+    seed: u64,
+    horizon_ms: u64,
+    limits: limits::Limits,
+) -> Trace {
+    let mut engine = engine::Engine::with_installed(cluster, installed.clone(), seed);
+    engine.set_limits(limits);
     let mut errors = Vec::new();
     for (at, line) in &scenario.commands {
         match kubectl::client::parse_command(line, &scenario.files) {

@@ -6,7 +6,7 @@
 use super::engine::{Msg, TxnOp};
 use super::etcd::EventType;
 use super::object;
-use super::trace::{Category, Component, Narration};
+use super::trace::{Category, Component, Narration, Payload};
 
 /// Upstream documentation pages the narration links to.
 pub mod docs {
@@ -60,12 +60,8 @@ pub struct Described {
     pub category: Category,
     pub label: String,
     pub summary: String,
-    pub payload: Option<String>,
+    pub payload: Option<Payload>,
     pub narration: Narration,
-}
-
-fn pretty(value: &serde_json::Value) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
 pub fn describe(from: &Component, to: &Component, msg: &Msg) -> Option<Described> {
@@ -122,7 +118,7 @@ pub fn describe(from: &Component, to: &Component, msg: &Msg) -> Option<Described
             } else {
                 object::str_at(&resp.body, "/message").to_string()
             },
-            payload: Some(pretty(&resp.body)),
+            payload: Some(Payload::Json(resp.body.clone())),
             narration: note(
                 if resp.ok() {
                     format!("{from} answers {}; {to} carries on.", resp.status_line())
@@ -155,7 +151,7 @@ pub fn describe(from: &Component, to: &Component, msg: &Msg) -> Option<Described
                 label,
                 summary,
                 payload: match &txn.op {
-                    TxnOp::Create { value, .. } | TxnOp::Update { value, .. } => Some(pretty(value)),
+                    TxnOp::Create { value, .. } | TxnOp::Update { value, .. } => Some(Payload::Json(value.clone())),
                     _ => None,
                 },
                 narration: note(
@@ -199,7 +195,7 @@ pub fn describe(from: &Component, to: &Component, msg: &Msg) -> Option<Described
                 object::name(&event.object),
                 object::str_at(&event.object, "/metadata/resourceVersion")
             ),
-            payload: Some(pretty(&event.object)),
+            payload: Some(Payload::Json(event.object.clone())),
             narration: note(watch_story(to, event.kind, &event.object), docs::WATCH),
         },
         Msg::Cri(cri) => super::runtime::describe_cri(from, to, cri),
@@ -303,7 +299,7 @@ pub fn describe(from: &Component, to: &Component, msg: &Msg) -> Option<Described
                 category: Category::Cri,
                 label: "Exec → exited".into(),
                 summary: format!("exit code {code}"),
-                payload: Some(output.clone()),
+                payload: Some(Payload::Text(output.clone())),
                 narration: note(
                     format!("The command ends with exit code {code}; its output streams back to kubectl through the kubelet and the apiserver."),
                     docs::CRI,
@@ -322,7 +318,7 @@ fn qtype_name(q: super::dns::QType) -> &'static str {
 }
 
 /// The request as it goes over the wire: request line, the headers that matter, body.
-fn request_payload(from: &Component, req: &super::engine::Request) -> String {
+fn request_payload(from: &Component, req: &super::engine::Request) -> Payload {
     let agent = match from {
         Component::Kubectl => "kubectl/v1.33.1 (linux/amd64) kubernetes/8adc0f0",
         Component::Scheduler => "kube-scheduler/v1.33.1 (linux/amd64) kubernetes/8adc0f0/scheduler",
@@ -340,7 +336,7 @@ fn request_payload(from: &Component, req: &super::engine::Request) -> String {
         )),
         None => text.push_str(&format!("(client certificate CN={})\n", req.identity.user)),
     }
-    if let Some(body) = &req.body {
+    if req.body.is_some() {
         let content_type = match req.verb {
             super::engine::Verb::Patch if req.subresource.is_none() => {
                 "application/strategic-merge-patch+json"
@@ -349,13 +345,15 @@ fn request_payload(from: &Component, req: &super::engine::Request) -> String {
             _ => "application/json",
         };
         text.push_str(&format!(
-            "Content-Type: {content_type}\nAccept: application/json\n\n{}",
-            pretty(body)
+            "Content-Type: {content_type}\nAccept: application/json\n\n"
         ));
     } else {
         text.push_str("Accept: application/json\n");
     }
-    text
+    Payload::Http {
+        head: text,
+        body: req.body.clone(),
+    }
 }
 
 fn request_story(from: &Component, to: &Component, req: &super::engine::Request) -> String {

@@ -488,7 +488,7 @@ pub fn describe_cni(to: &Component, cni: &Cni) -> Described {
         category: Category::Cni,
         label,
         summary,
-        payload,
+        payload: payload.map(super::trace::Payload::Text),
         narration: note(text, docs::CNI),
     }
 }

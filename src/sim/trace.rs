@@ -6,7 +6,9 @@
 //! shares structure with its neighbours, so any step's world is reachable in O(1) and a
 //! long trace costs memory proportional to what changed, not to steps × keys.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -104,6 +106,75 @@ pub struct Narration {
     pub doc: &'static str,
 }
 
+/// What a message carries, kept as the values themselves and rendered only when a
+/// learner opens it ([`Payload::render`]): pretty-printing every request, response,
+/// transaction and watch event as it was delivered was a third of a large run's time,
+/// and the text was larger than the values it was made from. JSON bodies are shared
+/// (`Arc`) with the message and, for writes, with the etcd value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Payload {
+    /// Text shown as it is (a CNI result, kube-proxy's rules, exec output, a table).
+    Text(String),
+    /// A JSON object, pretty-printed when shown.
+    Json(Arc<serde_json::Value>),
+    /// An HTTP request: the request line and headers, then the JSON body if any.
+    Http {
+        head: String,
+        body: Option<Arc<serde_json::Value>>,
+    },
+    /// kube-scheduler's Filter verdicts, one line per node (from the step's detail).
+    Filters(Arc<Detail>),
+    /// kube-scheduler's Score table, one line per feasible node.
+    Scores(Arc<Detail>),
+}
+
+impl Payload {
+    /// The payload as the UI and the CLI show it.
+    pub fn render(&self) -> Cow<'_, str> {
+        let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+        match self {
+            Payload::Text(text) => Cow::Borrowed(text),
+            Payload::Json(value) => Cow::Owned(pretty(value)),
+            Payload::Http { head, body: None } => Cow::Borrowed(head),
+            Payload::Http {
+                head,
+                body: Some(body),
+            } => Cow::Owned(format!("{head}{}", pretty(body))),
+            Payload::Filters(detail) => {
+                let Detail::Scheduling(decision) = detail.as_ref();
+                Cow::Owned(decision.filter_lines().join("\n"))
+            }
+            Payload::Scores(detail) => {
+                let Detail::Scheduling(decision) = detail.as_ref();
+                Cow::Owned(decision.score_lines().join("\n"))
+            }
+        }
+    }
+
+    /// The text of a [`Payload::Text`].
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Payload::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The JSON value carried: the object, or the request's body.
+    pub fn json(&self) -> Option<&serde_json::Value> {
+        match self {
+            Payload::Json(value) => Some(value),
+            Payload::Http { body, .. } => body.as_deref(),
+            Payload::Text(_) | Payload::Filters(_) | Payload::Scores(_) => None,
+        }
+    }
+}
+
+impl Serialize for Payload {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.render())
+    }
+}
+
 /// Structured detail of a step, beyond its text.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Detail {
@@ -124,8 +195,9 @@ pub struct Step {
     pub label: String,
     /// One line about what it carries or achieves.
     pub summary: String,
-    /// The message body, when it has one worth reading (JSON, YAML, CNI result...).
-    pub payload: Option<String>,
+    /// The message body, when it has one worth reading (JSON, CNI result, rules...),
+    /// rendered on demand.
+    pub payload: Option<Payload>,
     /// etcd keys this step wrote (created, modified or deleted).
     pub writes: Vec<String>,
     pub narration: Narration,
@@ -147,6 +219,9 @@ pub struct Trace {
     pub kubectl: Vec<String>,
     /// Set when a limit stopped the simulation early, saying which.
     pub truncated: Option<String>,
+    /// Steps delivered: `steps.len()` unless the run only counted them
+    /// ([`Limits::keep_steps`](super::limits::Limits)).
+    pub delivered: usize,
 }
 
 impl Trace {

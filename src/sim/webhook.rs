@@ -295,7 +295,7 @@ pub fn describe(from: &Component, to: &Component, call: &Call) -> Described {
             category: Category::Request,
             label: format!("POST {} AdmissionReview", call.hook.url),
             summary: format!("{kind}: ask {} about {}", call.hook.name, object::str_at(&call.review, "/request/name")),
-            payload: serde_json::to_string_pretty(&call.review).ok(),
+            payload: Some(super::trace::Payload::Json(std::sync::Arc::new(call.review.clone()))),
             narration: note(
                 format!(
                     "The {kind} admission plugin finds that webhook {} (configuration {}) matches this request, so \
@@ -325,7 +325,7 @@ pub fn describe(from: &Component, to: &Component, call: &Call) -> Described {
                     if let Some(decoded) = response["patch"].as_str().and_then(unbase64) {
                         shown["patch (decoded)"] = serde_json::from_slice(&decoded).unwrap_or(Value::Null);
                     }
-                    serde_json::to_string_pretty(&shown).ok()
+                    Some(super::trace::Payload::Json(std::sync::Arc::new(shown)))
                 },
                 narration: note(
                     if allowed {

@@ -372,7 +372,7 @@ fn last_sync<'a>(trace: &'a Trace, at: usize, node: &str) -> Option<&'a str> {
         .iter()
         .rev()
         .find(|s| s.from == who && s.label == "iptables-restore")
-        .and_then(|s| s.payload.as_deref())
+        .and_then(|s| s.payload.as_ref()?.as_text())
 }
 
 /// The rules kube-proxy on `node` had when the cluster was installed.

@@ -93,7 +93,7 @@ pub fn EtcdKeyspace() -> impl IntoView {
                 revision: etcd.revision(),
                 ..Model::default()
             };
-            for (group, keys) in keyspace::group_keys(etcd.iter().map(|(k, _)| k.as_str())) {
+            for (group, keys) in keyspace::group_keys(etcd.iter().map(|(k, _)| k)) {
                 let written = keys
                     .iter()
                     .filter(|k| writes.iter().any(|w| w == *k))

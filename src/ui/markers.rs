@@ -67,16 +67,28 @@ pub fn classify(step: &Step) -> Option<MarkerKind> {
         step.category == Category::Response && (http_error(&step.label) || http_error(summary));
     let warning = is_event_post(step)
         && (summary.contains("Warning")
-            || step.payload.as_deref().is_some_and(|p| {
-                // The event as JSON, compact or pretty (the engine's payloads), or YAML.
-                [
-                    "\"type\":\"Warning\"",
-                    "\"type\": \"Warning\"",
-                    "type: Warning",
-                ]
-                .iter()
-                .any(|t| p.contains(t))
-            }));
+            || step
+                .payload
+                .as_ref()
+                .and_then(|p| p.json())
+                .is_some_and(|e| {
+                    // The Event the request carries.
+                    object::str_at(e, "/type") == "Warning"
+                })
+            || step
+                .payload
+                .as_ref()
+                .and_then(|p| p.as_text())
+                .is_some_and(|p| {
+                    // An event as text: JSON, compact or pretty, or YAML.
+                    [
+                        "\"type\":\"Warning\"",
+                        "\"type\": \"Warning\"",
+                        "type: Warning",
+                    ]
+                    .iter()
+                    .any(|t| p.contains(t))
+                }));
     if refused || warning {
         return Some(MarkerKind::Failure);
     }
@@ -175,7 +187,7 @@ pub fn previous(markers: &[Marker], step: usize) -> Option<usize> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::sim::trace::{Component, Narration};
+    use crate::sim::trace::{Component, Narration, Payload};
 
     pub(crate) fn step(
         from: Component,
@@ -413,11 +425,17 @@ pub(crate) mod tests {
             "create events/nginx.1 as system:node:w1",
         );
         assert_eq!(classify(&s), Some(MarkerKind::Event));
-        s.payload = Some(r#"{"reason":"BackOff","type":"Warning"}"#.into());
+        s.payload = Some(Payload::Text(
+            r#"{"reason":"BackOff","type":"Warning"}"#.into(),
+        ));
         assert_eq!(classify(&s), Some(MarkerKind::Failure));
-        s.payload = Some("{\n  \"reason\": \"Failed\",\n  \"type\": \"Warning\"\n}".into());
+        s.payload = Some(Payload::Json(std::sync::Arc::new(
+            serde_json::json!({"reason": "Failed", "type": "Warning"}),
+        )));
         assert_eq!(classify(&s), Some(MarkerKind::Failure));
-        s.payload = Some("{\n  \"reason\": \"Pulled\",\n  \"type\": \"Normal\"\n}".into());
+        s.payload = Some(Payload::Json(std::sync::Arc::new(
+            serde_json::json!({"reason": "Pulled", "type": "Normal"}),
+        )));
         assert_eq!(classify(&s), Some(MarkerKind::Event));
     }
 

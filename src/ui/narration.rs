@@ -45,11 +45,9 @@ fn event_of(step: &Step) -> Option<EventInfo> {
     if !(step.label.starts_with("POST ") && step.label.contains("/events")) {
         return None;
     }
-    // The payload is the request as sent: headers, a blank line, then the JSON body.
-    let payload = step.payload.as_deref()?;
-    let body = payload.find('{').map(|i| &payload[i..])?;
-    let event: Value = serde_json::from_str(body).ok()?;
-    let s = |p: &str| object::str_at(&event, p).to_string();
+    // The payload is the request as sent: headers, then the Event as its JSON body.
+    let event: &Value = step.payload.as_ref()?.json()?;
+    let s = |p: &str| object::str_at(event, p).to_string();
     Some(EventInfo {
         reason: s("/reason"),
         message: s("/message"),
@@ -725,7 +723,9 @@ pub fn Narration() -> impl IntoView {
                     s.narration.doc,
                     scheduling,
                     advice(s),
-                    s.payload.clone().map(|p| (s.label.clone(), p)),
+                    s.payload
+                        .as_ref()
+                        .map(|p| (s.label.clone(), p.render().into_owned())),
                 )
             })
         })

@@ -206,7 +206,7 @@ pub fn running_steps(trace: &Trace) -> Vec<(usize, String)> {
         .initial
         .range(PODS)
         .filter(|(_, kv)| running(&kv.value))
-        .map(|(k, _)| k.clone())
+        .map(|(k, _)| k.to_string())
         .collect();
     let mut out = Vec::new();
     for (i, step) in trace.steps.iter().enumerate() {

@@ -74,20 +74,25 @@ impl AppState {
         let cluster = RwSignal::new(Arc::new(Cluster::default()));
         let apply = RwSignal::new(default_apply());
         let commands = RwSignal::new(Vec::new());
+        // The cluster's keyspace is installed once per cluster, not on every edit.
+        let installed = Memo::new(move |_| Shared(Arc::new(cluster.get().install())));
         let simulation = Memo::new(move |_| {
             let text = manifest.get();
             let cluster = cluster.get();
             let scenario = apply.with(|a| commands.with(|c| scenario(&text, a, c)));
+            let trace = installed.with(|i| {
+                sim::run_installed(&scenario, &cluster, i, SEED, sim::DEFAULT_HORIZON_MS)
+            });
             Shared(Arc::new(Simulation {
                 parsed: sim::manifest::parse(&text),
-                trace: sim::run(&scenario, &cluster, SEED, sim::DEFAULT_HORIZON_MS),
+                trace: Arc::new(trace),
             }))
         });
         let trace = Memo::new(move |previous: Option<&Shared<Trace>>| {
             let simulation = simulation.get();
             match previous {
                 Some(last_good) if simulation.parsed.has_errors() => last_good.clone(),
-                _ => Shared(Arc::new(simulation.trace.clone())),
+                _ => Shared(simulation.trace.clone()),
             }
         });
         let stale = Memo::new(move |_| simulation.with(|s| s.parsed.has_errors()));

@@ -12,7 +12,10 @@ use podflow::sim::{self, cluster::Cluster, limits, manifest, Scenario};
 
 /// What kubectl printed for `kubectl apply -f pod.yaml` with `text`.
 fn apply(text: &str) -> Vec<String> {
-    sim::simulate(text, &Cluster::default(), 1).trace.kubectl
+    sim::simulate(text, &Cluster::default(), 1)
+        .trace
+        .kubectl
+        .clone()
 }
 
 /// What kubectl printed for `kubectl create -f pod.yaml` with `text`.

@@ -225,7 +225,7 @@ fn a_service_gets_a_cluster_ip_an_endpoint_slice_and_kube_proxy_rules() {
                 s.label == "iptables-restore" && s.from.to_string() == format!("kube-proxy@{node}")
             })
             .unwrap_or_else(|| panic!("no sync on {node}"));
-        let rules = last.payload.as_deref().unwrap();
+        let rules = last.payload.as_ref().and_then(|p| p.as_text()).unwrap();
         assert!(rules.contains(&format!("-A KUBE-SERVICES -d {ip}/32 -p tcp -m comment --comment \"default/my-nginx cluster IP\" -m tcp --dport 80 -j {chain}")), "{rules}");
         assert!(rules.contains("--probability 0.50000000000"), "{rules}");
         assert!(
@@ -479,7 +479,8 @@ fn a_node_port_service_opens_a_port_on_every_node() {
         .find(|s| s.label == "iptables-restore")
         .unwrap()
         .payload
-        .clone()
+        .as_ref()
+        .map(|p| p.render().into_owned())
         .unwrap();
     assert!(
         rules.contains(&format!("--dport {port} -j KUBE-EXT-")),

@@ -96,7 +96,7 @@ pub fn kubelet_exec_done(ctx: &mut Ctx<'_>, exec: Exec) {
         Msg::Response(Response {
             id: exec.id,
             code: 200,
-            body,
+            body: std::sync::Arc::new(body),
         }),
     );
 }

@@ -27,14 +27,14 @@ pub fn pinned_node(pod: &Value) -> String {
     if !bound.is_empty() {
         return bound.to_string();
     }
-    pod.pointer("/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms")
+    crate::sim::object::at(pod, "/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .filter_map(|t| t.get("matchFields").and_then(Value::as_array))
         .flatten()
         .find(|f| object::str_at(f, "/key") == "metadata.name")
-        .and_then(|f| f.pointer("/values/0"))
+        .and_then(|f| crate::sim::object::at(f, "/values/0"))
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string()
@@ -43,7 +43,8 @@ pub fn pinned_node(pod: &Value) -> String {
 /// NodeShouldRunDaemonPod: the template's node selector and affinity match, and every
 /// NoSchedule/NoExecute taint is tolerated.
 pub fn should_run(pod: &Value, node: &Value) -> bool {
-    if let Some(sel) = pod.pointer("/spec/nodeSelector").and_then(Value::as_object) {
+    if let Some(sel) = crate::sim::object::at(pod, "/spec/nodeSelector").and_then(Value::as_object)
+    {
         let labels = selectors::labels(node);
         if !sel
             .iter()
@@ -55,7 +56,7 @@ pub fn should_run(pod: &Value, node: &Value) -> bool {
     if !selectors::required_node_affinity_matches(pod, node) {
         return false;
     }
-    node.pointer("/spec/taints")
+    crate::sim::object::at(node, "/spec/taints")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -65,7 +66,9 @@ pub fn should_run(pod: &Value, node: &Value) -> bool {
 
 /// The pod the controller creates for `node`.
 pub fn pod_for_node(ds: &Value, node: &str) -> Value {
-    let template = ds.pointer("/spec/template").cloned().unwrap_or(json!({}));
+    let template = crate::sim::object::at(ds, "/spec/template")
+        .cloned()
+        .unwrap_or(json!({}));
     let name = object::name(ds);
     let mut pod = pod_from_template(ds, &template, name);
     let hash = super::deployment::pod_template_hash(&template);
@@ -97,7 +100,7 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
     let Some(ds) = super::get(ctx, &format!("/registry/daemonsets/{ns}/{name}")) else {
         return;
     };
-    if ds.pointer("/metadata/deletionTimestamp").is_some() {
+    if crate::sim::object::at(&ds, "/metadata/deletionTimestamp").is_some() {
         return;
     }
     let uid = object::str_at(&ds, "/metadata/uid").to_string();

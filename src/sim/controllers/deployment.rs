@@ -71,7 +71,7 @@ pub fn scaled(value: Option<&Value>, total: i64, round_up: bool, default: &str) 
 /// (maxSurge, maxUnavailable) of a RollingUpdate Deployment (deploymentutil.ResolveFenceposts):
 /// surge rounds up, unavailability down, and both zero means one may be unavailable.
 pub fn fenceposts(d: &Value, replicas: i64) -> (i64, i64) {
-    let rolling = d.pointer("/spec/strategy/rollingUpdate");
+    let rolling = crate::sim::object::at(d, "/spec/strategy/rollingUpdate");
     let surge = scaled(
         rolling.and_then(|r| r.get("maxSurge")),
         replicas,
@@ -100,7 +100,7 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
     let Some(d) = super::get(ctx, &format!("/registry/deployments/{ns}/{name}")) else {
         return;
     };
-    if d.pointer("/metadata/deletionTimestamp").is_some() {
+    if crate::sim::object::at(&d, "/metadata/deletionTimestamp").is_some() {
         return;
     }
     let uid = object::str_at(&d, "/metadata/uid").to_string();
@@ -111,7 +111,9 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
     } else {
         fenceposts(&d, replicas)
     };
-    let template = d.pointer("/spec/template").cloned().unwrap_or(json!({}));
+    let template = crate::sim::object::at(&d, "/spec/template")
+        .cloned()
+        .unwrap_or(json!({}));
     let hash = pod_template_hash(&template);
     let mut all = owned(ctx, "replicasets", ns, &uid);
     // Oldest first (controller.ReplicaSetsByCreationTimestamp).
@@ -180,7 +182,9 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
         if !labels.is_object() {
             labels = json!({});
         }
-        let mut selector = d.pointer("/spec/selector").cloned().unwrap_or(json!({}));
+        let mut selector = crate::sim::object::at(&d, "/spec/selector")
+            .cloned()
+            .unwrap_or(json!({}));
         super::set_entry(
             &mut selector,
             "/matchLabels",
@@ -188,7 +192,7 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
             json!(hash),
         );
         let mut spec = json!({"replicas": count, "selector": selector, "template": rs_template});
-        if let Some(m) = d.pointer("/spec/minReadySeconds") {
+        if let Some(m) = crate::sim::object::at(&d, "/spec/minReadySeconds") {
             spec["minReadySeconds"] = m.clone();
         }
         let body = json!({

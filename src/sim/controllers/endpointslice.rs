@@ -54,7 +54,7 @@ pub fn desired(svc: &Value, pods: &[&Value]) -> (Vec<Value>, Vec<Value>) {
         if ip.is_empty() || matches!(object::str_at(pod, "/status/phase"), "Succeeded" | "Failed") {
             continue;
         }
-        let terminating = pod.pointer("/metadata/deletionTimestamp").is_some();
+        let terminating = crate::sim::object::at(pod, "/metadata/deletionTimestamp").is_some();
         let ready = is_ready(pod);
         let mut endpoint = json!({
             "addresses": [ip],
@@ -97,7 +97,7 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
         .pointer("/spec/selector")
         .and_then(Value::as_object)
         .is_some_and(|s| !s.is_empty());
-    if !has_selector || svc.pointer("/metadata/deletionTimestamp").is_some() {
+    if !has_selector || crate::sim::object::at(&svc, "/metadata/deletionTimestamp").is_some() {
         return;
     }
     let pods: Vec<Value> = ctx

@@ -30,7 +30,7 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
         cm.job_failures.remove(key);
         return;
     };
-    if job.pointer("/metadata/deletionTimestamp").is_some() {
+    if crate::sim::object::at(&job, "/metadata/deletionTimestamp").is_some() {
         return;
     }
     let finished = job
@@ -41,7 +41,9 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
                 matches!(c["type"].as_str(), Some("Complete" | "Failed")) && c["status"] == "True"
             })
         });
-    if finished || job.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true) {
+    if finished
+        || crate::sim::object::at(&job, "/spec/suspend").and_then(Value::as_bool) == Some(true)
+    {
         return;
     }
     let uid = object::str_at(&job, "/metadata/uid").to_string();
@@ -157,7 +159,9 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
             if ctx.now < since + delay {
                 cm.requeue_after(ctx, key, since + delay - ctx.now);
             } else {
-                let template = job.pointer("/spec/template").cloned().unwrap_or(json!({}));
+                let template = crate::sim::object::at(&job, "/spec/template")
+                    .cloned()
+                    .unwrap_or(json!({}));
                 for _ in 0..missing {
                     let pod = pod_from_template(&job, &template, name);
                     cm.request(

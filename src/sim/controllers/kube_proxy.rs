@@ -86,7 +86,7 @@ impl KubeProxy {
                         "{lines} rules: {} service chains, {endpoints} endpoint chains",
                         services.len()
                     ),
-                    payload: Some(text.clone()),
+                    payload: Some(crate::sim::trace::Payload::Text(text.clone())),
                     narration: note(
                         format!(
                             "kube-proxy on {node} saw a Service or EndpointSlice change and rewrote the node's iptables rules \

@@ -30,6 +30,7 @@ pub mod kube_proxy;
 pub mod replicaset;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
@@ -75,6 +76,14 @@ pub struct ControllerManager {
     job_failures: BTreeMap<Key, (i64, u64)>,
     /// Controller ticks already queued, so a key is not requeued twice for the same time.
     ticks: BTreeSet<(u64, Key)>,
+    /// The pod informer's index by controller (upstream's ReplicaSet controller looks a
+    /// ReplicaSet's pods up by owner): controller uid → pod keys. Caught up with etcd's
+    /// writes before use, so a sync costs O(its pods), not O(pods in the namespace).
+    pods_by_owner: BTreeMap<String, BTreeSet<Arc<str>>>,
+    /// Pod key → the uid it is indexed under.
+    pod_owner: BTreeMap<Arc<str>, String>,
+    /// The etcd revision the index has caught up with (None: not built yet).
+    indexed: Option<u64>,
 }
 
 /// The `source.component` of a controller's events (the DaemonSet controller's
@@ -326,7 +335,7 @@ impl ControllerManager {
                     .pointer("/metadata/ownerReferences")
                     .and_then(Value::as_array)
                     .is_some_and(|refs| refs.iter().any(|r| object::str_at(r, "/uid") == uid));
-                if owned && obj.pointer("/metadata/deletionTimestamp").is_none() {
+                if owned && crate::sim::object::at(obj, "/metadata/deletionTimestamp").is_none() {
                     dependents.push((plural, object::name(obj).to_string()));
                 }
             }
@@ -406,7 +415,7 @@ fn keys_for(ctx: &Ctx<'_>, plural: &str, obj: &Value) -> Vec<Key> {
 
 /// The (kind, name) of the object's controller owner reference.
 pub fn controller_ref(obj: &Value) -> Option<(&str, &str)> {
-    obj.pointer("/metadata/ownerReferences")
+    crate::sim::object::at(obj, "/metadata/ownerReferences")
         .and_then(Value::as_array)?
         .iter()
         .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
@@ -415,7 +424,7 @@ pub fn controller_ref(obj: &Value) -> Option<(&str, &str)> {
 
 /// Whether `obj`'s controller owner reference has this uid.
 pub fn controlled_by(obj: &Value, uid: &str) -> bool {
-    obj.pointer("/metadata/ownerReferences")
+    crate::sim::object::at(obj, "/metadata/ownerReferences")
         .and_then(Value::as_array)
         .is_some_and(|refs| {
             refs.iter().any(|r| {
@@ -439,7 +448,7 @@ pub fn services_selecting(ctx: &Ctx<'_>, pod: &Value) -> Vec<String> {
 /// A Service's `spec.selector` (a plain map) against a pod's labels; no selector selects
 /// nothing (the Service's endpoints are then managed by hand).
 pub fn service_selects(svc: &Value, labels: Option<&serde_json::Map<String, Value>>) -> bool {
-    let Some(sel) = svc.pointer("/spec/selector").and_then(Value::as_object) else {
+    let Some(sel) = crate::sim::object::at(svc, "/spec/selector").and_then(Value::as_object) else {
         return false;
     };
     !sel.is_empty()
@@ -469,6 +478,63 @@ pub fn owned(ctx: &Ctx<'_>, plural: &str, ns: &str, uid: &str) -> Vec<Value> {
         .collect()
 }
 
+impl ControllerManager {
+    /// The pods whose controller has `uid`, as stored (shared, without
+    /// `metadata.resourceVersion`), in key order.
+    pub fn owned_pods(&mut self, ctx: &Ctx<'_>, uid: &str) -> Vec<Arc<Value>> {
+        let revision = ctx.view.revision();
+        let changed: Vec<Arc<str>> = match self.indexed {
+            Some(since) => ctx
+                .written_since(since)
+                .iter()
+                .filter(|k| k.starts_with("/registry/pods/"))
+                .cloned()
+                .collect(),
+            None => ctx
+                .view
+                .range("/registry/pods/")
+                .map(|(k, _)| Arc::from(k))
+                .collect(),
+        };
+        for key in changed {
+            if let Some(old) = self.pod_owner.remove(&key) {
+                if let Some(set) = self.pods_by_owner.get_mut(&old) {
+                    set.remove(&key);
+                    if set.is_empty() {
+                        self.pods_by_owner.remove(&old);
+                    }
+                }
+            }
+            let owner = ctx.view.get(&key).and_then(|kv| controller_uid(&kv.value));
+            if let Some(owner) = owner {
+                self.pods_by_owner
+                    .entry(owner.to_string())
+                    .or_default()
+                    .insert(key.clone());
+                self.pod_owner.insert(key, owner.to_string());
+            }
+        }
+        self.indexed = Some(revision);
+        self.pods_by_owner
+            .get(uid)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| ctx.view.get(k).map(|kv| kv.value.clone()))
+            .collect()
+    }
+}
+
+/// The uid of `obj`'s controller owner reference.
+fn controller_uid(obj: &Value) -> Option<&str> {
+    obj.get("metadata")?
+        .get("ownerReferences")?
+        .as_array()?
+        .iter()
+        .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+        .and_then(|r| r.get("uid"))
+        .and_then(Value::as_str)
+}
+
 /// The object stored under `key`, as the API returns it.
 pub fn get(ctx: &Ctx<'_>, key: &str) -> Option<Value> {
     ctx.view.get(key).map(super::engine::api_object)
@@ -478,12 +544,12 @@ pub fn get(ctx: &Ctx<'_>, key: &str) -> Option<Value> {
 /// (controller.FilterActivePods).
 pub fn is_active(pod: &Value) -> bool {
     !matches!(object::str_at(pod, "/status/phase"), "Succeeded" | "Failed")
-        && pod.pointer("/metadata/deletionTimestamp").is_none()
+        && crate::sim::object::at(pod, "/metadata/deletionTimestamp").is_none()
 }
 
 /// The pod's Ready condition is True.
 pub fn is_ready(pod: &Value) -> bool {
-    pod.pointer("/status/conditions")
+    crate::sim::object::at(pod, "/status/conditions")
         .and_then(Value::as_array)
         .is_some_and(|cs| {
             cs.iter()
@@ -494,7 +560,7 @@ pub fn is_ready(pod: &Value) -> bool {
 /// Sets `key` (which may contain `/`, like most label and annotation keys) in the map at
 /// `pointer`, creating it.
 pub fn set_entry(obj: &mut Value, pointer: &str, key: &str, value: Value) {
-    if obj.pointer(pointer).is_none_or(|m| !m.is_object()) {
+    if crate::sim::object::at(obj, pointer).is_none_or(|m| !m.is_object()) {
         object::set_at(obj, pointer, json!({}));
     }
     if let Some(map) = obj.pointer_mut(pointer).and_then(Value::as_object_mut) {
@@ -504,7 +570,7 @@ pub fn set_entry(obj: &mut Value, pointer: &str, key: &str, value: Value) {
 
 /// An integer field, with a default.
 pub fn int(obj: &Value, pointer: &str, default: i64) -> i64 {
-    obj.pointer(pointer)
+    crate::sim::object::at(obj, pointer)
         .and_then(Value::as_i64)
         .unwrap_or(default)
 }
@@ -518,7 +584,7 @@ pub fn pod_from_template(owner: &Value, template: &Value, generate_name: &str) -
         "ownerReferences": [owner_ref(owner)],
     });
     for field in ["labels", "annotations"] {
-        if let Some(v) = template.pointer(&format!("/metadata/{field}")) {
+        if let Some(v) = crate::sim::object::at(template, &format!("/metadata/{field}")) {
             if v.as_object().is_some_and(|m| !m.is_empty()) {
                 metadata[field] = v.clone();
             }

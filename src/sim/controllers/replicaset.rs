@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use super::{int, is_active, is_ready, owned, pod_from_template, ControllerManager, Key, OnOk};
+use super::{int, is_active, is_ready, pod_from_template, ControllerManager, Key, OnOk};
 use crate::sim::engine::{resource_named, Ctx, Verb};
 use crate::sim::object;
 
@@ -21,12 +21,16 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
         cm.batch.remove(key);
         return;
     };
-    if rs.pointer("/metadata/deletionTimestamp").is_some() {
+    if crate::sim::object::at(&rs, "/metadata/deletionTimestamp").is_some() {
         return;
     }
     let uid = object::str_at(&rs, "/metadata/uid").to_string();
-    let pods = owned(ctx, "pods", ns, &uid);
-    let active: Vec<&Value> = pods.iter().filter(|p| is_active(p)).collect();
+    let pods = cm.owned_pods(ctx, &uid);
+    let active: Vec<&Value> = pods
+        .iter()
+        .map(|p| p.as_ref())
+        .filter(|p| is_active(p))
+        .collect();
     let want = int(&rs, "/spec/replicas", 1).max(0) as usize;
     let Some(pods_resource) = resource_named("", "pods") else {
         return;
@@ -35,7 +39,9 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
         // slowStartBatch: 1, then 2, 4, … while every create of the batch succeeds.
         let batch = cm.batch.get(key).copied().unwrap_or(1);
         let count = (want - active.len()).min(batch).min(BURST_REPLICAS);
-        let template = rs.pointer("/spec/template").cloned().unwrap_or(json!({}));
+        let template = crate::sim::object::at(&rs, "/spec/template")
+            .cloned()
+            .unwrap_or(json!({}));
         for _ in 0..count {
             let pod = pod_from_template(&rs, &template, name);
             cm.request(

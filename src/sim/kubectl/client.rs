@@ -408,7 +408,7 @@ impl Kubectl {
                     name: name.clone(),
                     subresource: None,
                     query: vec![],
-                    body: if !*overwrite && !check_labels.is_empty() { None } else { Some(patch.clone()) },
+                    body: if !*overwrite && !check_labels.is_empty() { None } else { Some(std::sync::Arc::new(patch.clone())) },
                     identity,
                     detailed: true,
                 },
@@ -611,14 +611,14 @@ impl Kubectl {
                             .cloned()
                             .unwrap_or_default()
                     } else {
-                        vec![response.body.clone()]
+                        vec![(*response.body).clone()]
                     };
                     if output == "yaml" {
                         let doc = if name.is_empty() {
                             serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items,
                                                "metadata": {"resourceVersion": ""}})
                         } else {
-                            response.body.clone()
+                            (*response.body).clone()
                         };
                         self.print(super::print::to_yaml(&doc).trim_end().to_string(), false);
                     } else {
@@ -650,7 +650,7 @@ impl Kubectl {
             Op::DescribeGet { .. } => {
                 if response.ok() {
                     self.queue.push_front(Op::DescribeEvents {
-                        pod: response.body.clone(),
+                        pod: (*response.body).clone(),
                     });
                 } else {
                     self.error(&response, None, "");

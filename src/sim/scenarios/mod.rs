@@ -3,6 +3,8 @@
 //! Each preset is a manifest (applied as `pod.yaml`) plus the kubectl commands a learner
 //! would type, at the times they type them.
 
+pub mod scale;
+
 use super::Scenario;
 
 /// What `kubectl run nginx --image=nginx --dry-run=client -o yaml` prints with a current

@@ -61,37 +61,59 @@ pub struct ClusterObjects<'a> {
 }
 
 /// The scheduler cache's view of the cluster (framework.Snapshot): nodes with the
-/// summaries of their pods, built once and kept up to date with [`Snapshot::add_pod`] and
-/// [`Snapshot::remove_pod`], so that a scheduling cycle does not re-read every pod.
+/// summaries of their pods, built once and kept up to date with [`Snapshot::add_pod`],
+/// [`Snapshot::remove_pod`] and [`Snapshot::set_node`], so that a scheduling cycle does
+/// not re-read every pod. Finding a node by name is O(log nodes).
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     nodes: Vec<NodeView>,
+    /// Node name → index in `nodes`.
+    index: std::collections::BTreeMap<String, usize>,
 }
 
 impl Snapshot {
     /// The nodes with their pods; pods in phase Succeeded or Failed are left out.
     pub fn new(nodes: &[NodeInfo<'_>]) -> Self {
-        let mut snap = Snapshot {
-            nodes: nodes.iter().map(|n| NodeView::new(n.node)).collect(),
-        };
-        for (view, info) in snap.nodes.iter_mut().zip(nodes) {
-            for p in info.pods.iter().filter(|p| !resources::is_terminal(p)) {
-                view.add_pod(PodSummary::new(p));
+        let mut snap = Snapshot::default();
+        for info in nodes {
+            snap.set_node(info.node);
+        }
+        for info in nodes {
+            for p in &info.pods {
+                snap.add_pod_to(object::name(info.node), p);
             }
         }
         snap
     }
 
+    /// Adds a node, or replaces a node's object keeping its pods.
+    pub fn set_node(&mut self, node: &Value) {
+        let mut view = NodeView::new(node);
+        match self.index.get(&view.name) {
+            Some(&i) => {
+                view = view.with_pods(std::mem::take(&mut self.nodes[i].pods));
+                self.nodes[i] = view;
+            }
+            None => {
+                self.index.insert(view.name.clone(), self.nodes.len());
+                self.nodes.push(view);
+            }
+        }
+    }
+
     /// Adds a pod to the node named by its `spec.nodeName` (a bound or assumed pod).
     /// Returns false, changing nothing, when that node is unknown or the pod is terminal.
     pub fn add_pod(&mut self, pod: &Value) -> bool {
-        let node = object::str_at(pod, "/spec/nodeName");
+        self.add_pod_to(object::str_at(pod, "/spec/nodeName"), pod)
+    }
+
+    fn add_pod_to(&mut self, node: &str, pod: &Value) -> bool {
         if resources::is_terminal(pod) {
             return false;
         }
-        match self.nodes.iter_mut().find(|n| n.name == node) {
-            Some(view) => {
-                view.add_pod(PodSummary::new(pod));
+        match self.index.get(node) {
+            Some(&i) => {
+                self.nodes[i].add_pod(PodSummary::new(pod));
                 true
             }
             None => false,
@@ -100,24 +122,36 @@ impl Snapshot {
 
     /// Removes a pod (deleted, or finished) from whichever node holds it.
     pub fn remove_pod(&mut self, namespace: &str, name: &str) -> bool {
+        let names: Vec<String> = self.index.keys().cloned().collect();
+        names
+            .iter()
+            .any(|node| self.remove_pod_from(node, namespace, name))
+    }
+
+    /// Removes a pod from the named node; false when it is not there.
+    pub fn remove_pod_from(&mut self, node: &str, namespace: &str, name: &str) -> bool {
         let namespace = if namespace.is_empty() {
             "default"
         } else {
             namespace
         };
-        for view in &mut self.nodes {
-            if let Some(i) = view
-                .pods
-                .iter()
-                .position(|p| p.namespace == namespace && p.name == name)
-            {
+        let Some(&i) = self.index.get(node) else {
+            return false;
+        };
+        let view = &mut self.nodes[i];
+        match view
+            .pods
+            .iter()
+            .position(|p| p.namespace == namespace && p.name == name)
+        {
+            Some(at) => {
                 let mut pods = std::mem::take(&mut view.pods);
-                pods.remove(i);
+                pods.remove(at);
                 *view = view.with_pods(pods);
-                return true;
+                true
             }
+            None => false,
         }
-        false
     }
 
     pub fn len(&self) -> usize {
@@ -224,6 +258,45 @@ pub struct Decision {
     /// skips scoring when a single node fits).
     pub scores: Vec<NodeScore>,
     pub outcome: Outcome,
+}
+
+impl Decision {
+    /// One line per node filtered: `w1: ✓ passes every filter` or
+    /// `cp: ✗ TaintToleration: <reason>`.
+    pub fn filter_lines(&self) -> Vec<String> {
+        self.filters
+            .iter()
+            .map(|f| {
+                let verdict = match f
+                    .plugins
+                    .iter()
+                    .find(|(_, r)| matches!(r, FilterResult::Fail { .. }))
+                {
+                    Some((plugin, FilterResult::Fail { reasons, .. })) => {
+                        format!("✗ {plugin}: {}", reasons.join(", "))
+                    }
+                    _ => "✓ passes every filter".to_string(),
+                };
+                format!("{}: {verdict}", f.node)
+            })
+            .collect()
+    }
+
+    /// One line per node scored: `w1: TaintToleration 100×3 + … = 300`.
+    pub fn score_lines(&self) -> Vec<String> {
+        self.scores
+            .iter()
+            .map(|s| {
+                let parts: Vec<String> = s
+                    .plugins
+                    .iter()
+                    .filter(|p| !p.skipped)
+                    .map(|p| format!("{} {}×{}", p.plugin, p.normalized, p.weight))
+                    .collect();
+                format!("{}: {} = {}", s.node, parts.join(" + "), s.total)
+            })
+            .collect()
+    }
 }
 
 /// The default profile's Filter plugins, in order (default_plugins.go, v1.31–v1.33).
@@ -674,7 +747,7 @@ fn select_host(scores: &[NodeScore], rng: &mut Rng) -> String {
 /// Claim names of the pod's volumes (`persistentVolumeClaim.claimName`, and the
 /// `<pod>-<volume>` claim of a generic ephemeral volume).
 fn pod_pvc_names(pod: &Value) -> impl Iterator<Item = String> + '_ {
-    pod.pointer("/spec/volumes")
+    crate::sim::object::at(pod, "/spec/volumes")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -711,7 +784,7 @@ fn volume_binding_prefilter(pod: &Value, objects: &ClusterObjects<'_>) -> Option
         });
         match found {
             None => return Some(format!("persistentvolumeclaim \"{claim}\" not found")),
-            Some(p) if p.pointer("/metadata/deletionTimestamp").is_some() => {
+            Some(p) if crate::sim::object::at(p, "/metadata/deletionTimestamp").is_some() => {
                 return Some(format!(
                     "persistentvolumeclaim \"{claim}\" is being deleted"
                 ))

@@ -97,7 +97,7 @@ impl PodSummary {
             non_zero_requests: resources::pod_requests(pod, true),
             host_ports: host_ports(pod),
             affinity: has_pod_affinity(pod).then(|| PodAffinity::of(pod)),
-            terminating: pod.pointer("/metadata/deletionTimestamp").is_some(),
+            terminating: crate::sim::object::at(pod, "/metadata/deletionTimestamp").is_some(),
         }
     }
 }
@@ -115,6 +115,10 @@ pub struct NodeView {
     pub non_zero_requested: Resources,
     /// `status.images`: every name of every image, with its size.
     pub images: BTreeMap<String, i64>,
+    /// How many of `pods` match a (namespace, selector), by [`selector_key`]: PodTopologySpread
+    /// counts matching pods on every node in every cycle, and a node's pods change far less
+    /// often than cycles run. Cleared whenever `pods` changes.
+    matching: std::cell::RefCell<BTreeMap<String, i64>>,
 }
 
 impl NodeView {
@@ -148,10 +152,12 @@ impl NodeView {
             requested: Resources::default(),
             non_zero_requested: Resources::default(),
             images,
+            matching: Default::default(),
         }
     }
 
     pub fn add_pod(&mut self, pod: PodSummary) {
+        self.matching.get_mut().clear();
         self.requested.add(&pod.requests);
         self.non_zero_requested.add(&pod.non_zero_requests);
         self.pods.push(pod);
@@ -176,6 +182,7 @@ impl NodeView {
             requested: Resources::default(),
             non_zero_requested: Resources::default(),
             images: self.images.clone(),
+            matching: Default::default(),
         }
     }
 
@@ -194,7 +201,7 @@ fn pod_namespace(pod: &Value) -> &str {
 }
 
 fn taints(node: &Value) -> &[Value] {
-    node.pointer("/spec/taints")
+    crate::sim::object::at(node, "/spec/taints")
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default()
@@ -279,7 +286,7 @@ pub struct PodAffinity {
 impl PodAffinity {
     pub fn of(pod: &Value) -> PodAffinity {
         let required = |path: &str| -> Vec<AffinityTerm> {
-            pod.pointer(path)
+            crate::sim::object::at(pod, path)
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
@@ -287,7 +294,7 @@ impl PodAffinity {
                 .collect()
         };
         let preferred = |path: &str| -> Vec<AffinityTerm> {
-            pod.pointer(path)
+            crate::sim::object::at(pod, path)
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
@@ -316,8 +323,8 @@ impl PodAffinity {
 }
 
 fn has_pod_affinity(pod: &Value) -> bool {
-    pod.pointer("/spec/affinity/podAffinity").is_some()
-        || pod.pointer("/spec/affinity/podAntiAffinity").is_some()
+    crate::sim::object::at(pod, "/spec/affinity/podAffinity").is_some()
+        || crate::sim::object::at(pod, "/spec/affinity/podAntiAffinity").is_some()
 }
 
 type TopologyCounts = BTreeMap<(String, String), i64>;
@@ -356,7 +363,7 @@ impl SpreadConstraint {
 /// `matchLabelKeys` merged into the selector.
 fn pod_spread_constraints(pod: &Value, action: &str) -> Vec<SpreadConstraint> {
     let pod_labels = labels(pod);
-    pod.pointer("/spec/topologySpreadConstraints")
+    crate::sim::object::at(pod, "/spec/topologySpreadConstraints")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -406,7 +413,8 @@ fn default_selector(pod: &Value, objects: &ClusterObjects<'_>) -> Option<Value> 
         if object::kind(svc) != "Service" || pod_namespace(svc) != ns {
             continue;
         }
-        let Some(sel) = svc.pointer("/spec/selector").and_then(Value::as_object) else {
+        let Some(sel) = crate::sim::object::at(svc, "/spec/selector").and_then(Value::as_object)
+        else {
             continue;
         };
         let matches = sel
@@ -443,7 +451,7 @@ fn default_selector(pod: &Value, objects: &ClusterObjects<'_>) -> Option<Value> 
                 }
             }
             ("ReplicaSet" | "StatefulSet", Some(o)) => {
-                if let Some(sel) = o.pointer("/spec/selector") {
+                if let Some(sel) = crate::sim::object::at(o, "/spec/selector") {
                     for (k, v) in sel
                         .get("matchLabels")
                         .and_then(Value::as_object)
@@ -467,6 +475,25 @@ fn default_selector(pod: &Value, objects: &ClusterObjects<'_>) -> Option<Value> 
 }
 
 /// countPodsMatchSelector: pods in the namespace, not terminating, matching the selector.
+/// The memo key of a (namespace, selector) pair for [`NodeView`]'s matching counts.
+fn selector_key(selector: Option<&Value>, ns: &str) -> String {
+    format!(
+        "{ns}\n{}",
+        selector.map(Value::to_string).unwrap_or_default()
+    )
+}
+
+/// [`count_matching`] on a node's pods, memoised on the node under `key`
+/// ([`selector_key`] of the same selector and namespace).
+fn count_matching_on(n: &NodeView, selector: Option<&Value>, ns: &str, key: &str) -> i64 {
+    if let Some(count) = n.matching.borrow().get(key) {
+        return *count;
+    }
+    let count = count_matching(&n.pods, selector, ns);
+    n.matching.borrow_mut().insert(key.to_string(), count);
+    count
+}
+
 fn count_matching(pods: &[PodSummary], selector: Option<&Value>, ns: &str) -> i64 {
     if selector.is_none() || selectors::label_selector_is_empty(selector) {
         return 0;
@@ -554,7 +581,7 @@ pub struct FilterState<'p> {
 impl<'p> FilterState<'p> {
     pub fn new(pod: &'p Value, nodes: &[NodeView]) -> Self {
         let ports = host_ports(pod);
-        let node_affinity = pod.pointer("/spec/nodeSelector").is_some()
+        let node_affinity = crate::sim::object::at(pod, "/spec/nodeSelector").is_some()
             || pod
                 .pointer(
                     "/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution",
@@ -1009,7 +1036,7 @@ pub fn score_image_locality(pod: &Value, all: &[NodeView], nodes: &[&NodeView]) 
     let images: Vec<String> = ["/spec/initContainers", "/spec/containers"]
         .iter()
         .flat_map(|p| {
-            pod.pointer(p)
+            crate::sim::object::at(pod, p)
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
@@ -1115,6 +1142,10 @@ pub fn score_pod_topology_spread(
             ((size + 2) as f64).ln()
         })
         .collect();
+    let memo_keys: Vec<String> = constraints
+        .iter()
+        .map(|c| selector_key(c.selector.as_ref(), ns))
+        .collect();
     for n in all {
         if require_all && !has_all(n) {
             continue;
@@ -1125,7 +1156,7 @@ pub fn score_pod_topology_spread(
             }
             let key = (i, n.label(&c.topology_key).unwrap_or("").to_string());
             if let Some(count) = pair_counts.get_mut(&key) {
-                *count += count_matching(&n.pods, c.selector.as_ref(), ns);
+                *count += count_matching_on(n, c.selector.as_ref(), ns, &memo_keys[i]);
             }
         }
     }
@@ -1142,7 +1173,7 @@ pub fn score_pod_topology_spread(
                     continue;
                 };
                 let cnt = if c.topology_key == LABEL_HOSTNAME {
-                    count_matching(&n.pods, c.selector.as_ref(), ns)
+                    count_matching_on(n, c.selector.as_ref(), ns, &memo_keys[i])
                 } else {
                     pair_counts.get(&(i, v.to_string())).copied().unwrap_or(0)
                 };

@@ -153,13 +153,16 @@ pub fn pod_requests(pod: &Value, non_zero: bool) -> Resources {
         }
     }
     sum.set_max(&max_init);
-    sum.add(&resource_list(pod.pointer("/spec/overhead")));
+    sum.add(&resource_list(crate::sim::object::at(
+        pod,
+        "/spec/overhead",
+    )));
     sum
 }
 
 /// `status.allocatable` of a node, plus the number of pods it allows.
 pub fn allocatable(node: &Value) -> (Resources, i128) {
-    let list = node.pointer("/status/allocatable");
+    let list = crate::sim::object::at(node, "/status/allocatable");
     let pods = list
         .and_then(|l| l.get("pods"))
         .and_then(|q| Quantity::from_json(q).ok())
@@ -172,14 +175,14 @@ pub fn allocatable(node: &Value) -> (Resources, i128) {
 /// phase (field selector `status.phase!=Succeeded,status.phase!=Failed`).
 pub fn is_terminal(pod: &Value) -> bool {
     matches!(
-        pod.pointer("/status/phase").and_then(Value::as_str),
+        crate::sim::object::at(pod, "/status/phase").and_then(Value::as_str),
         Some("Succeeded" | "Failed")
     )
 }
 
 /// `spec.priority`, 0 when unset (the Priority admission plugin fills it in).
 pub fn priority(pod: &Value) -> i64 {
-    pod.pointer("/spec/priority")
+    crate::sim::object::at(pod, "/spec/priority")
         .and_then(Value::as_i64)
         .unwrap_or(0)
 }

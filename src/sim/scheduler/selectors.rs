@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 /// A node's or pod's labels, `metadata.labels` (empty when absent).
 pub fn labels(obj: &Value) -> Option<&Map<String, Value>> {
-    obj.pointer("/metadata/labels").and_then(Value::as_object)
+    crate::sim::object::at(obj, "/metadata/labels").and_then(Value::as_object)
 }
 
 fn label<'a>(labels: Option<&'a Map<String, Value>>, key: &str) -> Option<&'a str> {
@@ -150,7 +150,8 @@ pub fn node_selector_term_matches(term: &Value, node: &Value) -> bool {
 /// every `spec.nodeSelector` label must match, and one of the
 /// `requiredDuringSchedulingIgnoredDuringExecution` terms (ORed) must match.
 pub fn required_node_affinity_matches(pod: &Value, node: &Value) -> bool {
-    if let Some(sel) = pod.pointer("/spec/nodeSelector").and_then(Value::as_object) {
+    if let Some(sel) = crate::sim::object::at(pod, "/spec/nodeSelector").and_then(Value::as_object)
+    {
         let node_labels = labels(node);
         for (k, v) in sel {
             if label(node_labels, k) != v.as_str() {
@@ -158,9 +159,10 @@ pub fn required_node_affinity_matches(pod: &Value, node: &Value) -> bool {
             }
         }
     }
-    if let Some(required) =
-        pod.pointer("/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution")
-    {
+    if let Some(required) = crate::sim::object::at(
+        pod,
+        "/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution",
+    ) {
         let terms = required
             .get("nodeSelectorTerms")
             .and_then(Value::as_array)
@@ -207,7 +209,7 @@ pub fn tolerates(toleration: &Value, taint: &Value) -> bool {
 
 /// Whether any of the pod's tolerations tolerates `taint`.
 pub fn pod_tolerates(pod: &Value, taint: &Value) -> bool {
-    pod.pointer("/spec/tolerations")
+    crate::sim::object::at(pod, "/spec/tolerations")
         .and_then(Value::as_array)
         .is_some_and(|ts| ts.iter().any(|t| tolerates(t, taint)))
 }

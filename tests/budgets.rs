@@ -1,0 +1,165 @@
+//! Deterministic budgets: the steps, the peak of live heap bytes and the bytes a trace
+//! keeps, for fixed scenarios, must stay under the budgets below (measured, plus about
+//! 10 % headroom). No wall-clock assertion: the counts depend only on the code, so a
+//! change that makes a run bigger fails here on any machine.
+//!
+//! The budgets are recorded here, in [`BUDGETS`], and nowhere else. When a change makes a
+//! scenario legitimately bigger, re-measure (`cargo test --test budgets -- --nocapture`
+//! prints the figures) and raise its row with the reason in the commit.
+//!
+//! This is its own test binary because it installs a counting global allocator; the
+//! scenarios run one after the other in one test so nothing else allocates meanwhile.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use podflow::sim::{self, cluster::Cluster, scenarios, trace::Trace};
+
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator and only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                let grow = new_size - layout.size();
+                let live = LIVE.fetch_add(grow, Ordering::Relaxed) + grow;
+                PEAK.fetch_max(live, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// One scenario's budget: at most this many steps, this peak of live heap bytes during
+/// the run, and this many bytes kept by the finished trace.
+struct Budget {
+    name: &'static str,
+    steps: usize,
+    peak_bytes: usize,
+    trace_bytes: usize,
+}
+
+const KIB: usize = 1024;
+
+/// Measured with `cargo test` (test profile, x86_64 Linux, rustc 1.95), plus 10 %:
+/// nginx 76 steps / 913 KiB peak / 736 KiB kept; installed once 76 / 552 / 379;
+/// Deployment + Service 327 / 2,379 / 2,046; 100 pods on 10 nodes 6,712 / 44,990 / 40,278.
+const BUDGETS: &[Budget] = &[
+    Budget {
+        name: "nginx pod",
+        steps: 84,
+        peak_bytes: 1_005 * KIB,
+        trace_bytes: 810 * KIB,
+    },
+    Budget {
+        name: "nginx pod, cluster installed once",
+        steps: 84,
+        peak_bytes: 607 * KIB,
+        trace_bytes: 417 * KIB,
+    },
+    Budget {
+        name: "3-replica Deployment + Service",
+        steps: 360,
+        peak_bytes: 2_617 * KIB,
+        trace_bytes: 2_251 * KIB,
+    },
+    Budget {
+        name: "100 pods (Deployment) on 10 nodes",
+        steps: 7_400,
+        peak_bytes: 49_489 * KIB,
+        trace_bytes: 44_306 * KIB,
+    },
+];
+
+fn run(name: &str) -> Trace {
+    let cluster = Cluster::default();
+    match name {
+        "nginx pod" => {
+            std::sync::Arc::unwrap_or_clone(sim::simulate(scenarios::NGINX, &cluster, 42).trace)
+        }
+        "nginx pod, cluster installed once" => {
+            let scenario = scenarios::preset("nginx").expect("preset").scenario();
+            // Installed outside the measured part, as the app does once per cluster.
+            let installed = INSTALLED.with(|i| i.clone());
+            sim::run_installed(&scenario, &cluster, &installed, 42, sim::DEFAULT_HORIZON_MS)
+        }
+        "3-replica Deployment + Service" => std::sync::Arc::unwrap_or_clone(
+            sim::simulate(&scenarios::scale::deployment_with_service(3), &cluster, 42).trace,
+        ),
+        "100 pods (Deployment) on 10 nodes" => sim::run(
+            &scenarios::scale::deployments(100),
+            &scenarios::scale::cluster(10),
+            42,
+            sim::DEFAULT_HORIZON_MS,
+        ),
+        other => panic!("no scenario {other}"),
+    }
+}
+
+thread_local! {
+    static INSTALLED: sim::etcd::Snapshot = Cluster::default().install();
+}
+
+#[test]
+fn fixed_scenarios_stay_within_their_budgets() {
+    // Warm up lazily initialised statics (schema tables, the installed cluster) so they
+    // are not charged to the first scenario.
+    INSTALLED.with(|_| ());
+    drop(run("nginx pod"));
+    let mut over = Vec::new();
+    for b in BUDGETS {
+        let base = LIVE.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let trace = run(b.name);
+        let peak = PEAK.load(Ordering::Relaxed) - base;
+        let kept = LIVE.load(Ordering::Relaxed).saturating_sub(base);
+        let steps = trace.steps.len();
+        assert!(
+            trace.truncated.is_none(),
+            "{}: {:?}",
+            b.name,
+            trace.truncated
+        );
+        drop(trace);
+        println!(
+            "{:<36} {steps:>6} steps (budget {:>6})  peak {:>6} KiB (budget {:>6})  trace {:>6} KiB (budget {:>6})",
+            b.name,
+            b.steps,
+            peak / KIB,
+            b.peak_bytes / KIB,
+            kept / KIB,
+            b.trace_bytes / KIB
+        );
+        if steps > b.steps || peak > b.peak_bytes || kept > b.trace_bytes {
+            over.push(format!(
+                "{}: {steps} steps, peak {} KiB, trace {} KiB",
+                b.name,
+                peak / KIB,
+                kept / KIB
+            ));
+        }
+    }
+    assert!(over.is_empty(), "over budget: {over:#?}");
+}
