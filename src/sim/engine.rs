@@ -499,6 +499,8 @@ pub struct Ctx<'a> {
     /// Every key written so far, in revision order (see [`Ctx::written_since`]).
     log: &'a WriteLog,
     pods_by_node: &'a PodsByNode,
+    /// Set by [`Ctx::halt`]: a bound of podflow's own was reached; the run stops here.
+    halt: Option<String>,
 }
 
 /// The pods bound to each node (`spec.nodeName`), by etcd key, kept by the engine as
@@ -561,6 +563,12 @@ pub struct StageNote {
 }
 
 impl Ctx<'_> {
+    /// Stops the run after this step because a bound of podflow's own was reached;
+    /// `why` names it and becomes the trace's `truncated` message.
+    pub fn halt(&mut self, why: String) {
+        self.halt.get_or_insert(why);
+    }
+
     pub fn send(&mut self, to: Component, delay_ms: u64, msg: Msg) {
         self.push(to, delay_ms, msg, false);
     }
@@ -811,6 +819,7 @@ impl Engine {
             cluster: &self.cluster,
             log: &self.log,
             pods_by_node: &self.pods_by_node,
+            halt: None,
         };
         let described = super::narrate::describe(&from, &to, &msg);
         match (&to, msg) {
@@ -873,7 +882,19 @@ impl Engine {
             }
             _ => {}
         }
-        let Ctx { out, stages, .. } = ctx;
+        let Ctx {
+            out, stages, halt, ..
+        } = ctx;
+        let out = match halt {
+            // The step that hit the bound is recorded; nothing after it runs.
+            Some(why) => {
+                self.truncated = Some(why);
+                self.foreground = 0;
+                self.queue.clear();
+                Vec::new()
+            }
+            None => out,
+        };
         // One log entry per revision: a delete bumps the revision like a put.
         for key in &writes {
             if self.log.base + (self.log.keys.len() as u64) < self.etcd.revision() {

@@ -30,6 +30,7 @@ use super::etcd::EventType;
 use super::events::Recorder;
 use super::image;
 use super::kubectl::print::EventSpec;
+use super::limits;
 use super::narrate::{docs, note, Described};
 use super::object;
 use super::quantity::Quantity;
@@ -300,6 +301,20 @@ impl Kubelet {
                 if self.workers.contains_key(&uid) {
                     return;
                 }
+                let containers = ["/spec/initContainers", "/spec/containers"]
+                    .iter()
+                    .filter_map(|p| object::at(&pod, p).and_then(Value::as_array))
+                    .map(Vec::len)
+                    .sum::<usize>();
+                if containers > limits::MAX_CONTAINERS_PER_POD {
+                    ctx.halt(format!(
+                        "pod {}/{} has {containers} containers; podflow's kubelet simulates pods of at most {} (limit MAX_CONTAINERS_PER_POD)",
+                        object::namespace(&pod),
+                        object::name(&pod),
+                        limits::MAX_CONTAINERS_PER_POD
+                    ));
+                    return;
+                }
                 let worker = self.new_worker(ctx, pod);
                 self.workers.insert(uid.clone(), worker);
                 self.sync(ctx, &uid);
@@ -413,7 +428,7 @@ impl Kubelet {
             }
             None => String::new(),
         };
-        let pod = w.pod.clone();
+        let pod = involved_object(&w.pod);
         let spec = EventSpec {
             type_,
             reason,
@@ -1591,6 +1606,28 @@ impl Kubelet {
             ),
         );
     }
+}
+
+/// What an Event's `involvedObject` reads of a pod (apiVersion, kind, name, namespace,
+/// uid, resourceVersion): recording an event then costs O(1), not a copy of the whole pod,
+/// which made a pod of a few hundred containers quadratic.
+fn involved_object(pod: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for field in ["apiVersion", "kind"] {
+        if let Some(v) = pod.get(field) {
+            out.insert(field.to_string(), v.clone());
+        }
+    }
+    let mut metadata = serde_json::Map::new();
+    if let Some(m) = pod.get("metadata").and_then(Value::as_object) {
+        for field in ["name", "namespace", "uid", "resourceVersion"] {
+            if let Some(v) = m.get(field) {
+                metadata.insert(field.to_string(), v.clone());
+            }
+        }
+    }
+    out.insert("metadata".to_string(), Value::Object(metadata));
+    Value::Object(out)
 }
 
 fn has_init(pod: &Value) -> bool {

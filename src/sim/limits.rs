@@ -11,6 +11,12 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_NODES: usize = 5000;
 /// Most messages one simulation may record before it stops and says so.
 pub const MAX_STEPS: usize = 200_000;
+/// Most containers (init and regular) of one pod the kubelet simulates. Kubernetes sets
+/// no such number (etcd's request size is its bound, a few thousand); podflow's kubelet
+/// recomputes a pod's status on every container event, so its cost grows with the square
+/// of the containers, and 200 keeps one pod under a second in the browser. A pod over it
+/// is created and scheduled as on a real cluster; the run stops when its kubelet gets it.
+pub const MAX_CONTAINERS_PER_POD: usize = 200;
 /// Longest simulated time, in milliseconds (one hour).
 pub const MAX_SIM_TIME_MS: u64 = 60 * 60 * 1000;
 /// Longest URL fragment or query a link may have, in bytes: Chromium's limit on a URL's

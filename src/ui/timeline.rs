@@ -145,6 +145,10 @@ pub fn Timeline() -> impl IntoView {
                 {move || if empty() { "no steps".to_string() } else { format!("step {} of {}", state.position() + 1, len()) }}
             </span>
             <span class="clock">{now}</span>
+            // A bound of podflow's own stopped the run early: say which, never silently.
+            {move || state.trace.with(|t| t.truncated.clone()).map(|why| view! {
+                <span class="truncated" role="status">{format!("stopped early: {why}")}</span>
+            })}
             <span class="marker-now" title=move || here().unwrap_or_default()>{here}</span>
             <label class="speed">
                 "speed "

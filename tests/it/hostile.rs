@@ -346,6 +346,39 @@ fn ten_thousand_containers_are_too_large_for_etcd() {
 }
 
 #[test]
+fn a_pod_over_the_kubelets_container_bound_is_created_then_stops_the_run() {
+    use podflow::sim::limits::MAX_CONTAINERS_PER_POD;
+    // At the bound: simulated to Running.
+    let at = sim::simulate(
+        &pod_with_containers(MAX_CONTAINERS_PER_POD),
+        &Cluster::default(),
+        1,
+    );
+    assert_eq!(at.trace.truncated, None);
+    // One more: the apiserver accepts and the scheduler binds it, as a real cluster
+    // would; the run stops when the kubelet gets it, naming the bound.
+    let over = sim::simulate(
+        &pod_with_containers(MAX_CONTAINERS_PER_POD + 1),
+        &Cluster::default(),
+        1,
+    );
+    assert_eq!(over.trace.kubectl, ["pod/p created"]);
+    assert_eq!(
+        over.trace.truncated.as_deref(),
+        Some("pod default/p has 201 containers; podflow's kubelet simulates pods of at most 200 (limit MAX_CONTAINERS_PER_POD)")
+    );
+    let pod = over
+        .trace
+        .etcd_at(usize::MAX)
+        .get("/registry/pods/default/p")
+        .unwrap();
+    assert!(
+        pod.value.pointer("/spec/nodeName").is_some(),
+        "scheduled before the kubelet stopped"
+    );
+}
+
+#[test]
 fn flow_style_with_trailing_commas_and_comments_is_read() {
     // The website's examples are written this way (corpus style F).
     let text = "---\n{\n  apiVersion: \"v1\",\n  kind: \"Pod\", # a comment\n  metadata: { name: \"p\", },\n  spec: { containers: [{ name: \"c\", image: \"nginx\", },], },\n}\n";

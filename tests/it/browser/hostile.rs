@@ -85,13 +85,28 @@ async fn hostile_pastes_give_their_message_and_the_page_stays_responsive() {
             )
             .await?;
         browser.screenshot("hostile-scrolled-1280.png").await?;
+        // A pod over the kubelet's container bound: the run stops early and says why.
+        let ms = browser
+            .paste_generated(
+                EDITOR,
+                "'apiVersion: v1\\nkind: Pod\\nmetadata:\\n  name: many\\nspec:\\n  containers:\\n' + Array.from({length: 201}, (_, i) => `  - name: c${i}\\n    image: nginx\\n`).join('')",
+            )
+            .await?;
+        eprintln!("201 containers: handled in {ms} ms");
+        let stopped = browser.text(".timeline .truncated").await?;
         let errors = browser.console_errors().await?;
         browser.screenshot("hostile-1280.png").await?;
-        Ok::<_, harness::Error>((before, refused, kept, good_steps, seen, big_nodes, aligned, errors))
+        Ok::<_, harness::Error>((
+            before, refused, kept, good_steps, seen, big_nodes, aligned, stopped, errors,
+        ))
     }
     .await;
-    let (before, refused, kept, good_steps, seen, big_pods, aligned, errors) =
+    let (before, refused, kept, good_steps, seen, big_pods, aligned, stopped, errors) =
         browser.finish(outcome).await;
+    assert_eq!(
+        stopped,
+        "stopped early: pod default/many has 201 containers; podflow's kubelet simulates pods of at most 200 (limit MAX_CONTAINERS_PER_POD)"
+    );
     assert_eq!(
         aligned, 1,
         "line 20,001 drawn in view, level with its number"
