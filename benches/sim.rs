@@ -9,59 +9,18 @@
 //!   cargo bench --no-default-features --bench sim            # every case
 //!   cargo bench --no-default-features --bench sim -- 1000    # cases whose name contains "1000"
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use podflow::sim::{self, cluster::Cluster, scenarios, trace::Trace};
 
-/// Counts live heap bytes and remembers the peak since the last [`reset_peak`].
-struct Counting;
+#[path = "../tests/support/counting_alloc.rs"]
+mod counting_alloc;
 
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            if new_size >= layout.size() {
-                let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
-                    - layout.size();
-                PEAK.fetch_max(live, Ordering::Relaxed);
-            } else {
-                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
-        }
-        p
-    }
-}
+use counting_alloc::{live, peak_of};
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
-
-/// Runs `f`; returns its result, the peak of live bytes while it ran and the bytes
-/// still live after it (what the result holds), both above what was live before.
-fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize, usize) {
-    let base = LIVE.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
-    let out = f();
-    let retained = LIVE.load(Ordering::Relaxed).saturating_sub(base);
-    (out, PEAK.load(Ordering::Relaxed) - base, retained)
-}
+static ALLOC: counting_alloc::Counting = counting_alloc::Counting;
 
 struct Case {
     name: String,
@@ -113,7 +72,6 @@ fn measure(case: &Case) {
 
 /// What each part of a trace holds: live bytes freed by dropping it.
 fn breakdown(mut trace: Trace) {
-    let live = || LIVE.load(Ordering::Relaxed);
     let mut part = |name: &str, f: &mut dyn FnMut(&mut Trace)| {
         let before = live();
         f(&mut trace);

@@ -10,47 +10,13 @@
 //! This is its own test binary because it installs a counting global allocator; the
 //! scenarios run one after the other in one test so nothing else allocates meanwhile.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use podflow::sim::{self, cluster::Cluster, scenarios, trace::Trace};
 
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator and only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            if new_size >= layout.size() {
-                let grow = new_size - layout.size();
-                let live = LIVE.fetch_add(grow, Ordering::Relaxed) + grow;
-                PEAK.fetch_max(live, Ordering::Relaxed);
-            } else {
-                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
-        }
-        p
-    }
-}
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: counting_alloc::Counting = counting_alloc::Counting;
 
 /// One scenario's budget: at most this many steps, this peak of live heap bytes during
 /// the run, and this many bytes kept by the finished trace.
@@ -130,11 +96,7 @@ fn fixed_scenarios_stay_within_their_budgets() {
     drop(run("nginx pod"));
     let mut over = Vec::new();
     for b in BUDGETS {
-        let base = LIVE.load(Ordering::Relaxed);
-        PEAK.store(base, Ordering::Relaxed);
-        let trace = run(b.name);
-        let peak = PEAK.load(Ordering::Relaxed) - base;
-        let kept = LIVE.load(Ordering::Relaxed).saturating_sub(base);
+        let (trace, peak, kept) = counting_alloc::peak_of(|| run(b.name));
         let steps = trace.steps.len();
         assert!(
             trace.truncated.is_none(),
