@@ -361,18 +361,25 @@ pub fn world(etcd: &Snapshot, now_ms: u64) -> World {
     World { nodes, unscheduled }
 }
 
-/// The payload of kube-proxy's last `iptables-restore` on `node` at or before step `at`.
-fn last_sync<'a>(trace: &'a Trace, at: usize, node: &str) -> Option<&'a str> {
-    let who = Component::KubeProxy(node.to_string());
-    let end = at.min(trace.steps.len().saturating_sub(1));
-    trace
-        .steps
-        .get(..=end)
-        .unwrap_or_default()
-        .iter()
-        .rev()
-        .find(|s| s.from == who && s.label == "iptables-restore")
-        .and_then(|s| s.payload.as_ref()?.as_text())
+/// Per node, the steps at which its kube-proxy ran `iptables-restore`, in order. Built
+/// once per trace, so the rules at any cursor are a binary search away and scrubbing
+/// stays O(log steps) however long the trace.
+fn syncs_by_node(trace: &Trace) -> BTreeMap<String, Vec<usize>> {
+    let mut out: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, s) in trace.steps.iter().enumerate() {
+        if let (Component::KubeProxy(node), "iptables-restore") = (&s.from, s.label.as_str()) {
+            out.entry(node.clone()).or_default().push(i);
+        }
+    }
+    out
+}
+
+/// The payload of kube-proxy's last `iptables-restore` at or before step `at`, given the
+/// steps of its syncs (from [`syncs_by_node`]).
+fn last_sync<'a>(trace: &'a Trace, syncs: &[usize], at: usize) -> Option<&'a str> {
+    let before = syncs.partition_point(|&i| i <= at);
+    let step = trace.steps.get(*syncs.get(before.checked_sub(1)?)?)?;
+    step.payload.as_ref()?.as_text()
 }
 
 /// The rules kube-proxy on `node` had when the cluster was installed.
@@ -542,17 +549,26 @@ pub fn ClusterView() -> impl IntoView {
                 .collect::<BTreeMap<String, String>>()
         })
     });
+    let syncs = Memo::new(move |_| {
+        if aggregated.get() {
+            return BTreeMap::new();
+        }
+        state.trace.with(|t| syncs_by_node(t))
+    });
     let rules = Memo::new(move |_| {
         let at = state.position();
         installed_rules_by_node.with(|installed| {
-            state.trace.with(|t| {
-                installed
-                    .iter()
-                    .map(|(node, initial)| {
-                        let text = last_sync(t, at, node).unwrap_or(initial).to_string();
-                        (node.clone(), rules_entry(text))
-                    })
-                    .collect::<BTreeMap<String, (usize, String)>>()
+            syncs.with(|syncs| {
+                state.trace.with(|t| {
+                    installed
+                        .iter()
+                        .map(|(node, initial)| {
+                            let mine = syncs.get(node).map_or(&[][..], Vec::as_slice);
+                            let text = last_sync(t, mine, at).unwrap_or(initial).to_string();
+                            (node.clone(), rules_entry(text))
+                        })
+                        .collect::<BTreeMap<String, (usize, String)>>()
+                })
             })
         })
     });
@@ -937,8 +953,10 @@ mod tests {
     /// `iptables-restore`), or, before its first sync in this run, the rules it had when the
     /// cluster was installed. Returns (number of rules, `iptables-save` text).
     fn node_rules_at(trace: &Trace, at: usize, node: &str) -> (usize, String) {
+        let syncs = syncs_by_node(trace);
+        let mine = syncs.get(node).map_or(&[][..], Vec::as_slice);
         rules_entry(
-            last_sync(trace, at, node)
+            last_sync(trace, mine, at)
                 .map(str::to_string)
                 .unwrap_or_else(|| installed_rules(trace, node)),
         )
