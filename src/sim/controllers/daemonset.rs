@@ -13,9 +13,9 @@
 use serde_json::{json, Value};
 
 use super::selectors;
-use super::{int, is_active, is_ready, owned, pod_from_template, ControllerManager, Key, OnOk};
+use super::{int, is_active, is_ready, owned, pod_from_template, ControllerManager, Key};
 use crate::sim::api::admission::daemon_set_pod_tolerations;
-use crate::sim::engine::{resource_named, Ctx, Verb};
+use crate::sim::engine::{resource_named, Ctx};
 use crate::sim::object;
 
 /// The ServiceAccount is `daemon-set-controller`; its events say `daemonset-controller`.
@@ -124,24 +124,7 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
         if should_run(&candidate, node) {
             desired += 1;
             if on_node.is_empty() {
-                cm.request(
-                    ctx,
-                    key,
-                    CONTROLLER,
-                    Verb::Create,
-                    pods_resource,
-                    ns,
-                    "",
-                    None,
-                    Some(candidate),
-                    OnOk::Event {
-                        controller: CONTROLLER,
-                        involved: ds.clone(),
-                        type_: "Normal",
-                        reason: "SuccessfulCreate",
-                        message: String::new(),
-                    },
-                );
+                cm.create_pod(ctx, key, CONTROLLER, pods_resource, ns, &ds, candidate);
             } else {
                 current += 1;
                 if on_node.iter().any(|p| is_ready(p)) {
@@ -151,24 +134,7 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
         } else {
             for pod in on_node {
                 let pod_name = object::name(pod).to_string();
-                cm.request(
-                    ctx,
-                    key,
-                    CONTROLLER,
-                    Verb::Delete,
-                    pods_resource,
-                    ns,
-                    &pod_name,
-                    None,
-                    Some(json!({"kind": "DeleteOptions", "apiVersion": "v1"})),
-                    OnOk::Event {
-                        controller: CONTROLLER,
-                        involved: ds.clone(),
-                        type_: "Normal",
-                        reason: "SuccessfulDelete",
-                        message: format!("Deleted pod: {pod_name}"),
-                    },
-                );
+                cm.delete_pod(ctx, key, CONTROLLER, pods_resource, ns, &ds, &pod_name);
             }
         }
     }
@@ -188,24 +154,10 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
     if current > 0 {
         status["updatedNumberScheduled"] = json!(current);
     }
-    if ds.get("status") == Some(&status) {
-        return;
-    }
     let Some(resource) = resource_named("apps", "daemonsets") else {
         return;
     };
-    cm.request(
-        ctx,
-        key,
-        CONTROLLER,
-        Verb::Update,
-        resource,
-        ns,
-        name,
-        Some("status"),
-        Some(json!({"status": status})),
-        OnOk::Nothing,
-    );
+    cm.update_status(ctx, key, CONTROLLER, resource, &ds, status);
 }
 
 #[cfg(test)]

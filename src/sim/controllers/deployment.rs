@@ -510,21 +510,7 @@ fn update_status(
             status[field] = json!(value);
         }
     }
-    if d.get("status") == Some(&status) {
-        return;
-    }
-    cm.request(
-        ctx,
-        key,
-        CONTROLLER,
-        Verb::Update,
-        resource,
-        object::namespace(d),
-        object::name(d),
-        Some("status"),
-        Some(json!({"status": status})),
-        OnOk::Nothing,
-    );
+    cm.update_status(ctx, key, CONTROLLER, resource, d, status);
 }
 
 #[cfg(test)]

@@ -164,24 +164,7 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
                     .unwrap_or(json!({}));
                 for _ in 0..missing {
                     let pod = pod_from_template(&job, &template, name);
-                    cm.request(
-                        ctx,
-                        key,
-                        CONTROLLER,
-                        Verb::Create,
-                        pods_resource,
-                        ns,
-                        "",
-                        None,
-                        Some(pod),
-                        OnOk::Event {
-                            controller: CONTROLLER,
-                            involved: job.clone(),
-                            type_: "Normal",
-                            reason: "SuccessfulCreate",
-                            message: String::new(),
-                        },
-                    );
+                    cm.create_pod(ctx, key, CONTROLLER, pods_resource, ns, &job, pod);
                 }
                 active_count += missing;
             }
@@ -209,22 +192,8 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
     if !conditions.is_empty() {
         status["conditions"] = json!(conditions);
     }
-    if job.get("status") == Some(&status) {
-        return;
-    }
     let Some(resource) = resource_named("batch", "jobs") else {
         return;
     };
-    cm.request(
-        ctx,
-        key,
-        CONTROLLER,
-        Verb::Update,
-        resource,
-        ns,
-        name,
-        Some("status"),
-        Some(json!({"status": status})),
-        OnOk::Nothing,
-    );
+    cm.update_status(ctx, key, CONTROLLER, resource, &job, status);
 }

@@ -201,6 +201,104 @@ impl ControllerManager {
         }
     }
 
+    /// Creates `pod` (from `owner`'s template), recording `SuccessfulCreate` on `owner`
+    /// once it exists; the pod's name is only known from the response, filled in there.
+    #[allow(clippy::too_many_arguments)] // the request's parts, as in `request`
+    fn create_pod(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &Key,
+        controller: &'static str,
+        pods: Resource,
+        namespace: &str,
+        owner: &Value,
+        pod: Value,
+    ) {
+        let on_ok = OnOk::Event {
+            controller,
+            involved: owner.clone(),
+            type_: "Normal",
+            reason: "SuccessfulCreate",
+            message: String::new(),
+        };
+        let verb = Verb::Create;
+        self.request(
+            ctx,
+            key,
+            controller,
+            verb,
+            pods,
+            namespace,
+            "",
+            None,
+            Some(pod),
+            on_ok,
+        );
+    }
+
+    /// Deletes the pod `pod_name`, recording `SuccessfulDelete` on `owner`.
+    #[allow(clippy::too_many_arguments)] // the request's parts, as in `request`
+    fn delete_pod(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &Key,
+        controller: &'static str,
+        pods: Resource,
+        namespace: &str,
+        owner: &Value,
+        pod_name: &str,
+    ) {
+        let on_ok = OnOk::Event {
+            controller,
+            involved: owner.clone(),
+            type_: "Normal",
+            reason: "SuccessfulDelete",
+            message: format!("Deleted pod: {pod_name}"),
+        };
+        let body = json!({"kind": "DeleteOptions", "apiVersion": "v1"});
+        let verb = Verb::Delete;
+        self.request(
+            ctx,
+            key,
+            controller,
+            verb,
+            pods,
+            namespace,
+            pod_name,
+            None,
+            Some(body),
+            on_ok,
+        );
+    }
+
+    /// Writes `status` to `object`'s status subresource, unless it already has it (a
+    /// controller writes only what changed).
+    fn update_status(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &Key,
+        controller: &'static str,
+        resource: Resource,
+        object: &Value,
+        status: Value,
+    ) {
+        if object.get("status") == Some(&status) {
+            return;
+        }
+        self.request(
+            ctx,
+            key,
+            controller,
+            Verb::Update,
+            resource,
+            object::namespace(object),
+            object::name(object),
+            Some("status"),
+            Some(json!({"status": status})),
+            OnOk::Nothing,
+        );
+    }
+
     /// Sends a request on behalf of `controller`, for the object `key`.
     #[allow(clippy::too_many_arguments)] // one argument per part of the request
     fn request(

@@ -6,8 +6,8 @@
 
 use serde_json::{json, Value};
 
-use super::{int, is_active, is_ready, pod_from_template, ControllerManager, Key, OnOk};
-use crate::sim::engine::{resource_named, Ctx, Verb};
+use super::{int, is_active, is_ready, pod_from_template, ControllerManager, Key};
+use crate::sim::engine::{resource_named, Ctx};
 use crate::sim::object;
 
 const CONTROLLER: &str = "replicaset-controller";
@@ -44,25 +44,7 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
             .unwrap_or(json!({}));
         for _ in 0..count {
             let pod = pod_from_template(&rs, &template, name);
-            cm.request(
-                ctx,
-                key,
-                CONTROLLER,
-                Verb::Create,
-                pods_resource,
-                ns,
-                "",
-                None,
-                Some(pod),
-                OnOk::Event {
-                    controller: CONTROLLER,
-                    involved: rs.clone(),
-                    type_: "Normal",
-                    reason: "SuccessfulCreate",
-                    // The pod's name is only known from the response: filled in there.
-                    message: String::new(),
-                },
-            );
+            cm.create_pod(ctx, key, CONTROLLER, pods_resource, ns, &rs, pod);
         }
         cm.batch.insert(key.clone(), batch * 2);
     } else {
@@ -85,24 +67,7 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
                 .take((active.len() - want).min(BURST_REPLICAS))
             {
                 let pod_name = object::name(pod).to_string();
-                cm.request(
-                    ctx,
-                    key,
-                    CONTROLLER,
-                    Verb::Delete,
-                    pods_resource,
-                    ns,
-                    &pod_name,
-                    None,
-                    Some(json!({"kind": "DeleteOptions", "apiVersion": "v1"})),
-                    OnOk::Event {
-                        controller: CONTROLLER,
-                        involved: rs.clone(),
-                        type_: "Normal",
-                        reason: "SuccessfulDelete",
-                        message: format!("Deleted pod: {pod_name}"),
-                    },
-                );
+                cm.delete_pod(ctx, key, CONTROLLER, pods_resource, ns, &rs, &pod_name);
             }
         }
     }
@@ -144,19 +109,5 @@ fn update_status(
             status[field] = json!(value);
         }
     }
-    if rs.get("status") == Some(&status) {
-        return;
-    }
-    cm.request(
-        ctx,
-        key,
-        CONTROLLER,
-        Verb::Update,
-        resource,
-        object::namespace(rs),
-        object::name(rs),
-        Some("status"),
-        Some(json!({"status": status})),
-        OnOk::Nothing,
-    );
+    cm.update_status(ctx, key, CONTROLLER, resource, rs, status);
 }
