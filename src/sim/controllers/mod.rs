@@ -77,13 +77,54 @@ pub struct ControllerManager {
     /// Controller ticks already queued, so a key is not requeued twice for the same time.
     ticks: BTreeSet<(u64, Key)>,
     /// The pod informer's index by controller (upstream's ReplicaSet controller looks a
-    /// ReplicaSet's pods up by owner): controller uid → pod keys. Caught up with etcd's
-    /// writes before use, so a sync costs O(its pods), not O(pods in the namespace).
-    pods_by_owner: BTreeMap<String, BTreeSet<Arc<str>>>,
-    /// Pod key → the uid it is indexed under.
-    pod_owner: BTreeMap<Arc<str>, String>,
+    /// ReplicaSet's pods up by owner), with what a sync counts of each pod and the counts
+    /// per owner. Caught up with etcd's writes before use, so a sync costs O(1) unless it
+    /// deletes pods (then O(its pods)), not O(pods in the namespace).
+    pods_by_owner: BTreeMap<String, OwnedPods>,
+    /// Pod key → the uid it is indexed under and what was counted of it.
+    pod_owner: BTreeMap<Arc<str>, (String, PodFacts)>,
     /// The etcd revision the index has caught up with (None: not built yet).
     indexed: Option<u64>,
+}
+
+/// What a controller counts of one of its pods.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PodFacts {
+    /// [`is_active`]: neither finished nor being deleted.
+    pub active: bool,
+    /// Active and [`is_ready`].
+    pub ready: bool,
+}
+
+impl PodFacts {
+    fn of(pod: &Value) -> PodFacts {
+        let active = is_active(pod);
+        PodFacts {
+            active,
+            ready: active && is_ready(pod),
+        }
+    }
+}
+
+/// One controller's pods in the owner index.
+#[derive(Clone, Debug, Default)]
+struct OwnedPods {
+    keys: BTreeSet<Arc<str>>,
+    /// Pods counted active, and of those ready.
+    active: usize,
+    ready: usize,
+}
+
+impl OwnedPods {
+    fn count(&mut self, facts: PodFacts, add: bool) {
+        let step = |n: &mut usize, yes: bool| {
+            if yes {
+                *n = if add { *n + 1 } else { n.saturating_sub(1) };
+            }
+        };
+        step(&mut self.active, facts.active);
+        step(&mut self.ready, facts.ready);
+    }
 }
 
 /// The `source.component` of a controller's events (the DaemonSet controller's
@@ -577,9 +618,8 @@ pub fn owned(ctx: &Ctx<'_>, plural: &str, ns: &str, uid: &str) -> Vec<Value> {
 }
 
 impl ControllerManager {
-    /// The pods whose controller has `uid`, as stored (shared, without
-    /// `metadata.resourceVersion`), in key order.
-    pub fn owned_pods(&mut self, ctx: &Ctx<'_>, uid: &str) -> Vec<Arc<Value>> {
+    /// Catches the owner index up with etcd's writes since it last looked.
+    fn index_owned_pods(&mut self, ctx: &Ctx<'_>) {
         let revision = ctx.view.revision();
         let changed: Vec<Arc<str>> = match self.indexed {
             Some(since) => ctx
@@ -595,28 +635,47 @@ impl ControllerManager {
                 .collect(),
         };
         for key in changed {
-            if let Some(old) = self.pod_owner.remove(&key) {
-                if let Some(set) = self.pods_by_owner.get_mut(&old) {
-                    set.remove(&key);
-                    if set.is_empty() {
+            if let Some((old, facts)) = self.pod_owner.remove(&key) {
+                if let Some(owned) = self.pods_by_owner.get_mut(&old) {
+                    owned.keys.remove(&key);
+                    owned.count(facts, false);
+                    if owned.keys.is_empty() {
                         self.pods_by_owner.remove(&old);
                     }
                 }
             }
-            let owner = ctx.view.get(&key).and_then(|kv| controller_uid(&kv.value));
-            if let Some(owner) = owner {
-                self.pods_by_owner
-                    .entry(owner.to_string())
-                    .or_default()
-                    .insert(key.clone());
-                self.pod_owner.insert(key, owner.to_string());
+            let Some(kv) = ctx.view.get(&key) else {
+                continue;
+            };
+            if let Some(owner) = controller_uid(&kv.value) {
+                let facts = PodFacts::of(&kv.value);
+                let owned = self.pods_by_owner.entry(owner.to_string()).or_default();
+                owned.keys.insert(key.clone());
+                owned.count(facts, true);
+                self.pod_owner.insert(key, (owner.to_string(), facts));
             }
         }
         self.indexed = Some(revision);
+    }
+
+    /// How many of the pods whose controller has `uid` are active, and how many of
+    /// those are ready (controller.FilterActivePods, then podutil.IsPodReady).
+    pub fn owned_counts(&mut self, ctx: &Ctx<'_>, uid: &str) -> (usize, usize) {
+        self.index_owned_pods(ctx);
+        self.pods_by_owner
+            .get(uid)
+            .map_or((0, 0), |owned| (owned.active, owned.ready))
+    }
+
+    /// The active pods whose controller has `uid`, as stored (shared, without
+    /// `metadata.resourceVersion`), in key order.
+    pub fn owned_active_pods(&mut self, ctx: &Ctx<'_>, uid: &str) -> Vec<Arc<Value>> {
+        self.index_owned_pods(ctx);
         self.pods_by_owner
             .get(uid)
             .into_iter()
-            .flatten()
+            .flat_map(|owned| owned.keys.iter())
+            .filter(|k| self.pod_owner.get(*k).is_some_and(|(_, f)| f.active))
             .filter_map(|k| ctx.view.get(k).map(|kv| kv.value.clone()))
             .collect()
     }

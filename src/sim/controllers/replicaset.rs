@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use super::{int, is_active, is_ready, pod_from_template, ControllerManager, Key};
+use super::{int, is_ready, pod_from_template, ControllerManager, Key};
 use crate::sim::engine::{resource_named, Ctx};
 use crate::sim::object;
 
@@ -25,20 +25,15 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
         return;
     }
     let uid = object::str_at(&rs, "/metadata/uid").to_string();
-    let pods = cm.owned_pods(ctx, &uid);
-    let active: Vec<&Value> = pods
-        .iter()
-        .map(|p| p.as_ref())
-        .filter(|p| is_active(p))
-        .collect();
+    let (active, ready) = cm.owned_counts(ctx, &uid);
     let want = int(&rs, "/spec/replicas", 1).max(0) as usize;
     let Some(pods_resource) = resource_named("", "pods") else {
         return;
     };
-    if active.len() < want {
+    if active < want {
         // slowStartBatch: 1, then 2, 4, … while every create of the batch succeeds.
         let batch = cm.batch.get(key).copied().unwrap_or(1);
-        let count = (want - active.len()).min(batch).min(BURST_REPLICAS);
+        let count = (want - active).min(batch).min(BURST_REPLICAS);
         let template = crate::sim::object::at(&rs, "/spec/template")
             .cloned()
             .unwrap_or(json!({}));
@@ -49,8 +44,9 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
         cm.batch.insert(key.clone(), batch * 2);
     } else {
         cm.batch.remove(key);
-        if active.len() > want {
-            let mut victims: Vec<&Value> = active.clone();
+        if active > want {
+            let pods = cm.owned_active_pods(ctx, &uid);
+            let mut victims: Vec<&Value> = pods.iter().map(|p| p.as_ref()).collect();
             // getPodsToDelete ranks pods: unassigned, then pending, then not ready, then
             // the most recently created go first.
             victims.sort_by(|a, b| {
@@ -64,14 +60,14 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
             });
             for pod in victims
                 .into_iter()
-                .take((active.len() - want).min(BURST_REPLICAS))
+                .take((active - want).min(BURST_REPLICAS))
             {
                 let pod_name = object::name(pod).to_string();
                 cm.delete_pod(ctx, key, CONTROLLER, pods_resource, ns, &rs, &pod_name);
             }
         }
     }
-    update_status(cm, ctx, key, &rs, &active);
+    update_status(cm, ctx, key, &rs, active, ready);
 }
 
 fn rank(pod: &Value) -> (u8, u8, u8) {
@@ -89,19 +85,19 @@ fn update_status(
     ctx: &mut Ctx<'_>,
     key: &Key,
     rs: &Value,
-    active: &[&Value],
+    active: usize,
+    ready: usize,
 ) {
     let Some(resource) = resource_named("apps", "replicasets") else {
         return;
     };
-    let ready = active.iter().filter(|p| is_ready(p)).count();
     // minReadySeconds is not modelled beyond 0: a ready pod is available at once.
     let mut status = json!({
-        "replicas": active.len(),
+        "replicas": active,
         "observedGeneration": int(rs, "/metadata/generation", 1),
     });
     for (field, value) in [
-        ("fullyLabeledReplicas", active.len()),
+        ("fullyLabeledReplicas", active),
         ("readyReplicas", ready),
         ("availableReplicas", ready),
     ] {
