@@ -8,6 +8,9 @@
 //!
 //!   cargo bench --no-default-features --bench sim            # every case
 //!   cargo bench --no-default-features --bench sim -- 1000    # cases whose name contains "1000"
+//!
+//! `PODFLOW_BENCH_ONCE=1` runs each case once (to profile it under valgrind), and
+//! `PODFLOW_BENCH_BREAKDOWN=1` prints what each part of the trace holds.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -54,7 +57,11 @@ fn measure(case: &Case) {
     }
     let mut runs = 1u32;
     let start = Instant::now();
-    while start.elapsed() < case.budget || runs < 3 && case.budget >= Duration::from_secs(1) {
+    // PODFLOW_BENCH_ONCE: one run per case (for profiling under valgrind).
+    let once = std::env::var_os("PODFLOW_BENCH_ONCE").is_some();
+    while !once && start.elapsed() < case.budget
+        || runs < 3 && case.budget >= Duration::from_secs(1)
+    {
         let t = Instant::now();
         black_box((case.run)());
         best = best.min(t.elapsed());
@@ -167,6 +174,7 @@ fn main() {
         (100, 10, Duration::ZERO),
         (300, 30, Duration::ZERO),
         (1_000, 100, second),
+        (1_000, 1_000, Duration::ZERO),
         (3_000, 100, Duration::ZERO),
         (3_000, 300, Duration::ZERO),
         (10_000, 1_000, Duration::ZERO),

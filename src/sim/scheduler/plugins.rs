@@ -344,8 +344,13 @@ pub struct SpreadConstraint {
 
 impl SpreadConstraint {
     /// matchNodeInclusionPolicies: nodeAffinityPolicy defaults to Honor, nodeTaintsPolicy to Ignore.
-    fn includes_node(&self, pod: &Value, node: &Value) -> bool {
-        if self.honor_node_affinity && !selectors::required_node_affinity_matches(pod, node) {
+    fn includes_node(
+        &self,
+        required: &selectors::RequiredNodeAffinity<'_>,
+        pod: &Value,
+        node: &Value,
+    ) -> bool {
+        if self.honor_node_affinity && !required.matches(node) {
             return false;
         }
         if self.honor_taints
@@ -610,6 +615,7 @@ fn spread_prefilter(pod: &Value, nodes: &[NodeView]) -> Option<SpreadFilterState
         return None;
     }
     let ns = pod_namespace(pod);
+    let required = selectors::RequiredNodeAffinity::of(pod);
     let mut counts = vec![BTreeMap::new(); constraints.len()];
     for n in nodes {
         // nodeLabelsMatchSpreadConstraints: the node must carry every topology key.
@@ -620,7 +626,7 @@ fn spread_prefilter(pod: &Value, nodes: &[NodeView]) -> Option<SpreadFilterState
             continue;
         }
         for (i, c) in constraints.iter().enumerate() {
-            if !c.includes_node(pod, &n.node) {
+            if !c.includes_node(&required, pod, &n.node) {
                 continue;
             }
             let value = n.label(&c.topology_key).unwrap_or("").to_string();
@@ -1114,7 +1120,9 @@ pub fn score_pod_topology_spread(
     };
     let ignored: Vec<bool> = nodes.iter().map(|n| require_all && !has_all(n)).collect();
     let ns = pod_namespace(pod);
-    let mut pair_counts: BTreeMap<(usize, String), i64> = BTreeMap::new();
+    let required = selectors::RequiredNodeAffinity::of(pod);
+    // Keyed by (constraint, domain), the domain borrowed from the node's labels.
+    let mut pair_counts: BTreeMap<(usize, &str), i64> = BTreeMap::new();
     let mut topo_size = vec![0usize; constraints.len()];
     for (n, _) in nodes.iter().zip(&ignored).filter(|(_, ig)| !**ig) {
         for (i, c) in constraints.iter().enumerate() {
@@ -1122,7 +1130,7 @@ pub fn score_pod_topology_spread(
                 continue;
             }
             // A node without the label forms the domain "" here (Go's map lookup).
-            let key = (i, n.label(&c.topology_key).unwrap_or("").to_string());
+            let key = (i, n.label(&c.topology_key).unwrap_or(""));
             if let std::collections::btree_map::Entry::Vacant(e) = pair_counts.entry(key) {
                 e.insert(0);
                 topo_size[i] += 1;
@@ -1151,10 +1159,14 @@ pub fn score_pod_topology_spread(
             continue;
         }
         for (i, c) in constraints.iter().enumerate() {
-            if !c.includes_node(pod, &n.node) {
+            if c.topology_key == LABEL_HOSTNAME {
+                // Hostname domains are counted per node when scored, below.
                 continue;
             }
-            let key = (i, n.label(&c.topology_key).unwrap_or("").to_string());
+            if !c.includes_node(&required, pod, &n.node) {
+                continue;
+            }
+            let key = (i, n.label(&c.topology_key).unwrap_or(""));
             if let Some(count) = pair_counts.get_mut(&key) {
                 *count += count_matching_on(n, c.selector.as_ref(), ns, &memo_keys[i]);
             }
@@ -1175,7 +1187,7 @@ pub fn score_pod_topology_spread(
                 let cnt = if c.topology_key == LABEL_HOSTNAME {
                     count_matching_on(n, c.selector.as_ref(), ns, &memo_keys[i])
                 } else {
-                    pair_counts.get(&(i, v.to_string())).copied().unwrap_or(0)
+                    pair_counts.get(&(i, v)).copied().unwrap_or(0)
                 };
                 score += cnt as f64 * weights[i] + (c.max_skew - 1) as f64;
             }

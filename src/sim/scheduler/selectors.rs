@@ -150,27 +150,58 @@ pub fn node_selector_term_matches(term: &Value, node: &Value) -> bool {
 /// every `spec.nodeSelector` label must match, and one of the
 /// `requiredDuringSchedulingIgnoredDuringExecution` terms (ORed) must match.
 pub fn required_node_affinity_matches(pod: &Value, node: &Value) -> bool {
-    if let Some(sel) = crate::sim::object::at(pod, "/spec/nodeSelector").and_then(Value::as_object)
-    {
-        let node_labels = labels(node);
-        for (k, v) in sel {
-            if label(node_labels, k) != v.as_str() {
-                return false;
-            }
+    RequiredNodeAffinity::of(pod).matches(node)
+}
+
+/// The pod's required node selector and node affinity, read once (upstream's
+/// nodeaffinity.GetRequiredNodeAffinity) so that checking it against each of thousands
+/// of nodes does not look the pod's fields up again every time.
+#[derive(Clone, Copy, Debug)]
+pub struct RequiredNodeAffinity<'a> {
+    node_selector: Option<&'a serde_json::Map<String, Value>>,
+    /// `Some` when `requiredDuringSchedulingIgnoredDuringExecution` is set: its terms
+    /// (ORed; none means no node matches).
+    terms: Option<&'a [Value]>,
+}
+
+impl<'a> RequiredNodeAffinity<'a> {
+    pub fn of(pod: &'a Value) -> Self {
+        let spec = pod.get("spec");
+        let node_selector = spec
+            .and_then(|s| s.get("nodeSelector"))
+            .and_then(Value::as_object);
+        let terms = spec
+            .and_then(|s| s.get("affinity"))
+            .and_then(|a| a.get("nodeAffinity"))
+            .and_then(|a| a.get("requiredDuringSchedulingIgnoredDuringExecution"))
+            .map(|required| {
+                required
+                    .get("nodeSelectorTerms")
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+            });
+        RequiredNodeAffinity {
+            node_selector,
+            terms,
         }
     }
-    if let Some(required) = crate::sim::object::at(
-        pod,
-        "/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution",
-    ) {
-        let terms = required
-            .get("nodeSelectorTerms")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        return terms.iter().any(|t| node_selector_term_matches(t, node));
+
+    /// Every `spec.nodeSelector` label matches, and one of the required terms does.
+    pub fn matches(&self, node: &Value) -> bool {
+        if let Some(sel) = self.node_selector {
+            let node_labels = labels(node);
+            for (k, v) in sel {
+                if label(node_labels, k) != v.as_str() {
+                    return false;
+                }
+            }
+        }
+        match self.terms {
+            Some(terms) => terms.iter().any(|t| node_selector_term_matches(t, node)),
+            None => true,
+        }
     }
-    true
 }
 
 /// v1.Toleration.ToleratesTaint (k8s.io/api/core/v1/toleration.go): an empty effect
