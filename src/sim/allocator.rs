@@ -18,6 +18,7 @@
 //! caller; randomness only from the [`Rng`] passed in; loops are bounded by the range size;
 //! a failed Service allocation releases whatever it took (the apiserver's transaction).
 
+use crate::sim::object::At;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -400,8 +401,7 @@ impl Allocations {
         }
 
         // ClusterIPs first (alloc.go allocClusterIPs), then NodePorts.
-        let requested: Vec<String> = match svc.pointer("/spec/clusterIPs").and_then(Value::as_array)
-        {
+        let requested: Vec<String> = match svc.at("/spec/clusterIPs").and_then(Value::as_array) {
             Some(ips) if !ips.is_empty() => ips
                 .iter()
                 .filter_map(Value::as_str)
@@ -432,21 +432,21 @@ impl Allocations {
         };
         object::set_at(&mut out, "/spec/clusterIP", json!(cluster_ip));
         object::set_at(&mut out, "/spec/clusterIPs", json!([cluster_ip]));
-        if out.pointer("/spec/ipFamilies").is_none() {
+        if out.at("/spec/ipFamilies").is_none() {
             object::set_at(&mut out, "/spec/ipFamilies", json!(["IPv4"]));
         }
-        if out.pointer("/spec/ipFamilyPolicy").is_none() {
+        if out.at("/spec/ipFamilyPolicy").is_none() {
             object::set_at(&mut out, "/spec/ipFamilyPolicy", json!("SingleStack"));
         }
 
         let allocate_node_ports = ty == "NodePort"
             || (ty == "LoadBalancer"
                 && svc
-                    .pointer("/spec/allocateLoadBalancerNodePorts")
+                    .at("/spec/allocateLoadBalancerNodePorts")
                     .and_then(Value::as_bool)
                     .unwrap_or(true));
         let ports = svc
-            .pointer("/spec/ports")
+            .at("/spec/ports")
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
@@ -503,7 +503,7 @@ impl Allocations {
             ty == "LoadBalancer" && object::str_at(svc, "/spec/externalTrafficPolicy") == "Local";
         if needs_health_check {
             let requested = svc
-                .pointer("/spec/healthCheckNodePort")
+                .at("/spec/healthCheckNodePort")
                 .and_then(Value::as_u64)
                 .unwrap_or(0);
             let np = if requested != 0 {
@@ -536,7 +536,7 @@ impl Allocations {
     /// Releases everything `svc` holds (Service deletion).
     pub fn release_service(&mut self, svc: &Value) {
         for ip in svc
-            .pointer("/spec/clusterIPs")
+            .at("/spec/clusterIPs")
             .and_then(Value::as_array)
             .map(Vec::as_slice)
             .unwrap_or(&[])
@@ -547,7 +547,7 @@ impl Allocations {
         }
         self.release_ip(object::str_at(svc, "/spec/clusterIP"));
         let ports = svc
-            .pointer("/spec/ports")
+            .at("/spec/ports")
             .and_then(Value::as_array)
             .map(Vec::as_slice)
             .unwrap_or(&[]);
@@ -558,10 +558,7 @@ impl Allocations {
                 }
             }
         }
-        if let Some(np) = svc
-            .pointer("/spec/healthCheckNodePort")
-            .and_then(Value::as_u64)
-        {
+        if let Some(np) = svc.at("/spec/healthCheckNodePort").and_then(Value::as_u64) {
             if let Ok(np) = u16::try_from(np) {
                 self.release_node_port(np);
             }

@@ -11,6 +11,7 @@
 //! Requests from kubectl are narrated stage by stage; the cluster's own components get
 //! the same pipeline, summarised in the transaction's narration.
 
+use crate::sim::object::At;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -433,12 +434,12 @@ impl ApiServer {
                 return;
             }
             let before = obj
-                .pointer("/metadata/annotations/kubernetes.io~1limit-ranger")
+                .at("/metadata/annotations/kubernetes.io~1limit-ranger")
                 .is_some();
             super::quota::limit_ranger_defaults(ctx.view, &req.namespace, &mut obj);
             if !before
                 && obj
-                    .pointer("/metadata/annotations/kubernetes.io~1limit-ranger")
+                    .at("/metadata/annotations/kubernetes.io~1limit-ranger")
                     .is_some()
             {
                 mutations.push(
@@ -479,7 +480,7 @@ impl ApiServer {
                 obj["status"] = json!({"phase": "Pending", "qosClass": qos});
                 // podStrategy.PrepareForCreate: a gated pod says so in PodScheduled.
                 let gated = obj
-                    .pointer("/spec/schedulingGates")
+                    .at("/spec/schedulingGates")
                     .and_then(Value::as_array)
                     .is_some_and(|g| !g.is_empty());
                 if gated {
@@ -829,7 +830,7 @@ impl ApiServer {
         };
         let pod = kv.value.clone();
         let names: Vec<String> = pod
-            .pointer("/spec/containers")
+            .at("/spec/containers")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -859,7 +860,7 @@ impl ApiServer {
             return;
         }
         let status = pod
-            .pointer("/status/containerStatuses")
+            .at("/status/containerStatuses")
             .and_then(Value::as_array)
             .and_then(|cs| cs.iter().find(|c| object::str_at(c, "/name") == container))
             .cloned();
@@ -906,7 +907,7 @@ impl ApiServer {
             .map(|(_, v)| v.clone())
             .unwrap_or_else(|| object::str_at(&pod, "/spec/containers/0/name").to_string());
         let running = pod
-            .pointer("/status/containerStatuses")
+            .at("/status/containerStatuses")
             .and_then(Value::as_array)
             .is_some_and(|cs| {
                 cs.iter().any(|c| {

@@ -57,6 +57,7 @@
 //! Invariants: pure functions of their inputs; never panic on manifest data; every loop is
 //! bounded (script length, [`MAX_LOG_LINES`]).
 
+use crate::sim::object::At;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -346,7 +347,7 @@ pub fn container_behaviour(
             }
         }
     }
-    if let Some(limit) = container.pointer("/resources/limits/memory") {
+    if let Some(limit) = container.at("/resources/limits/memory") {
         if let Ok(q) = Quantity::from_json(limit) {
             b.memory_limit_bytes = u64::try_from(q.value()).ok();
         }
@@ -1750,12 +1751,12 @@ mod tests {
         assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
         let doc = &parsed.documents[0].value;
         let spec = doc
-            .pointer("/spec/template/spec")
+            .at("/spec/template/spec")
             .or_else(|| doc.get("spec"))
             .expect("a pod spec");
         let annotations = doc
-            .pointer("/spec/template/metadata/annotations")
-            .or_else(|| doc.pointer("/metadata/annotations"))
+            .at("/spec/template/metadata/annotations")
+            .or_else(|| doc.at("/metadata/annotations"))
             .cloned()
             .unwrap_or(Value::Null);
         (spec["containers"][0].clone(), annotations)

@@ -1,6 +1,7 @@
 //! Whole-trace invariants, checked by the tests after every run (and cheap enough to
 //! run over thousands of seeds). Each returns the first violation in words.
 
+use crate::sim::object::At;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -26,7 +27,7 @@ pub fn trace(t: &Trace) -> Result<(), String> {
 }
 
 fn controller_uid(obj: &Value) -> Option<&str> {
-    obj.pointer("/metadata/ownerReferences")
+    obj.at("/metadata/ownerReferences")
         .and_then(Value::as_array)?
         .iter()
         .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
@@ -35,7 +36,7 @@ fn controller_uid(obj: &Value) -> Option<&str> {
 
 fn active(pod: &Value) -> bool {
     !matches!(object::str_at(pod, "/status/phase"), "Succeeded" | "Failed")
-        && pod.pointer("/metadata/deletionTimestamp").is_none()
+        && pod.at("/metadata/deletionTimestamp").is_none()
 }
 
 /// When a pod is created for a ReplicaSet, the ReplicaSet has at most `spec.replicas`
@@ -66,10 +67,7 @@ pub fn replica_sets_never_overshoot(t: &Trace) -> Result<(), String> {
                     .filter(|(_, p)| active(&p.value) && controller_uid(&p.value) == Some(uid))
                     .count() as i64
             };
-            let want = rs
-                .pointer("/spec/replicas")
-                .and_then(Value::as_i64)
-                .unwrap_or(1);
+            let want = rs.at("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
             if count(owner) > want {
                 return Err(format!(
                     "step {i}: ReplicaSet {} has {} active pods for {want} replicas",
@@ -79,7 +77,7 @@ pub fn replica_sets_never_overshoot(t: &Trace) -> Result<(), String> {
             }
             if let (Some(deployment), Some(max)) = (
                 controller_uid(rs),
-                rs.pointer("/metadata/annotations/deployment.kubernetes.io~1max-replicas")
+                rs.at("/metadata/annotations/deployment.kubernetes.io~1max-replicas")
                     .and_then(Value::as_str)
                     .and_then(|m| m.parse::<i64>().ok()),
             ) {
@@ -121,11 +119,7 @@ pub fn endpoint_slices_list_selected_pods(t: &Trace) -> Result<(), String> {
             else {
                 continue;
             };
-            let Some(selector) = svc
-                .value
-                .pointer("/spec/selector")
-                .and_then(Value::as_object)
-            else {
+            let Some(selector) = svc.value.at("/spec/selector").and_then(Value::as_object) else {
                 continue;
             };
             for e in slice
@@ -141,29 +135,29 @@ pub fn endpoint_slices_list_selected_pods(t: &Trace) -> Result<(), String> {
                     ));
                 };
                 let pod = pod.value.as_ref();
-                let selected = selector.iter().all(|(k, v)| {
-                    pod.pointer("/metadata/labels").and_then(|l| l.get(k)) == Some(v)
-                });
+                let selected = selector
+                    .iter()
+                    .all(|(k, v)| pod.at("/metadata/labels").and_then(|l| l.get(k)) == Some(v));
                 if !selected {
                     return Err(format!(
                         "step {i}: {key} lists pod {pod_name}, which {svc_name} does not select"
                     ));
                 }
-                if e.pointer("/addresses/0").and_then(Value::as_str)
-                    != pod.pointer("/status/podIP").and_then(Value::as_str)
+                if e.at("/addresses/0").and_then(Value::as_str)
+                    != pod.at("/status/podIP").and_then(Value::as_str)
                 {
                     return Err(format!(
                         "step {i}: {key} lists pod {pod_name} at an address that is not its IP"
                     ));
                 }
                 let ready = pod
-                    .pointer("/status/conditions")
+                    .at("/status/conditions")
                     .and_then(Value::as_array)
                     .is_some_and(|cs| {
                         cs.iter()
                             .any(|c| c["type"] == "Ready" && c["status"] == "True")
                     });
-                if e.pointer("/conditions/ready") == Some(&Value::Bool(true)) && !ready {
+                if e.at("/conditions/ready") == Some(&Value::Bool(true)) && !ready {
                     return Err(format!(
                         "step {i}: {key} marks pod {pod_name} ready, and it is not"
                     ));
@@ -344,8 +338,7 @@ pub fn pod_ips_unique_per_node(t: &Trace) -> Result<(), String> {
         for (key, pod) in pods(&s.etcd) {
             let ip = object::str_at(pod, "/status/podIP");
             let phase = object::str_at(pod, "/status/phase");
-            let host_network =
-                pod.pointer("/spec/hostNetwork").and_then(Value::as_bool) == Some(true);
+            let host_network = pod.at("/spec/hostNetwork").and_then(Value::as_bool) == Some(true);
             if ip.is_empty() || host_network || matches!(phase, "Succeeded" | "Failed") {
                 continue;
             }
@@ -410,13 +403,13 @@ pub fn nodes_never_overcommitted(t: &Trace) -> Result<(), String> {
             }
             let entry = used.entry(node.to_string()).or_default();
             for c in pod
-                .pointer("/spec/containers")
+                .at("/spec/containers")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
             {
                 let q = |r: &str| {
-                    c.pointer(&format!("/resources/requests/{r}"))
+                    c.at(&format!("/resources/requests/{r}"))
                         .and_then(|v| Quantity::from_json(v).ok())
                         .unwrap_or(Quantity::ZERO)
                 };

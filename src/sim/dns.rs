@@ -19,6 +19,7 @@
 //!   [`Response::forwarded`] set, so a UI can say where the query went.
 //! - IPv4 single-stack: AAAA queries for existing names get an empty NOERROR (NODATA).
 
+use crate::sim::object::At;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -244,10 +245,10 @@ impl World<'_> {
                 .unwrap_or(&[]);
             for ep in endpoints {
                 let ready = ep
-                    .pointer("/conditions/ready")
+                    .at("/conditions/ready")
                     .and_then(Value::as_bool)
                     .unwrap_or(true);
-                let Some(ip) = ep.pointer("/addresses/0").and_then(Value::as_str) else {
+                let Some(ip) = ep.at("/addresses/0").and_then(Value::as_str) else {
                     continue;
                 };
                 if ready {
@@ -418,7 +419,7 @@ pub fn lookup(
     }
 
     let ports = svc
-        .pointer("/spec/ports")
+        .at("/spec/ports")
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[]);
@@ -565,7 +566,7 @@ fn push_unique(list: &mut Vec<String>, items: impl IntoIterator<Item = String>) 
 /// name (sorted by name here; kubelet's order comes from a Go map).
 pub fn resolv_conf_with_host(pod: &Value, host_resolv_conf: &str) -> String {
     let host_network = pod
-        .pointer("/spec/hostNetwork")
+        .at("/spec/hostNetwork")
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let mut policy = match object::str_at(pod, "/spec/dnsPolicy") {
@@ -593,7 +594,7 @@ pub fn resolv_conf_with_host(pod: &Value, host_resolv_conf: &str) -> String {
         "None" => (Vec::new(), Vec::new(), Vec::new()),
         _ => (host_servers, host_searches, host_options),
     };
-    if let Some(cfg) = pod.pointer("/spec/dnsConfig") {
+    if let Some(cfg) = pod.at("/spec/dnsConfig") {
         let strings = |key: &str| -> Vec<String> {
             cfg.get(key)
                 .and_then(Value::as_array)

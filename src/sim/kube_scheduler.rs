@@ -3,6 +3,7 @@
 //! `Scheduled` event, or records why the pod does not fit (`PodScheduled=False`,
 //! `FailedScheduling`) and tries again later.
 
+use crate::sim::object::At;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -380,7 +381,7 @@ impl SchedulerComponent {
                                "message": message, "lastProbeTime": null,
                                "lastTransitionTime": clock::rfc3339(ctx.now)});
         let already = pod
-            .pointer("/status/conditions")
+            .at("/status/conditions")
             .and_then(Value::as_array)
             .is_some_and(|cs| {
                 cs.iter()

@@ -17,6 +17,7 @@
 //! knows ends in a status PATCH through the apiserver, and every notable moment in an
 //! Event with the real reason and message.
 
+use crate::sim::object::At;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
@@ -339,13 +340,13 @@ impl Kubelet {
 
     fn new_worker(&self, ctx: &mut Ctx<'_>, pod: Value) -> Worker {
         let annotations = pod
-            .pointer("/metadata/annotations")
+            .at("/metadata/annotations")
             .cloned()
             .unwrap_or(Value::Null);
         let mut containers = Vec::new();
         for (list, init) in [("initContainers", true), ("containers", false)] {
             for spec in pod
-                .pointer(&format!("/spec/{list}"))
+                .at(&format!("/spec/{list}"))
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
@@ -543,7 +544,7 @@ impl Kubelet {
         let mut missing = None;
         for volume in w
             .pod
-            .pointer("/spec/volumes")
+            .at("/spec/volumes")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -600,7 +601,7 @@ impl Kubelet {
         };
         let volumes: Vec<String> = w
             .pod
-            .pointer("/spec/volumes")
+            .at("/spec/volumes")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -1294,7 +1295,7 @@ impl Kubelet {
         let ip = w.ip.clone();
         let grace = w
             .pod
-            .pointer("/spec/terminationGracePeriodSeconds")
+            .at("/spec/terminationGracePeriodSeconds")
             .and_then(Value::as_u64)
             .unwrap_or(30);
         let c = &mut w.containers[i];
@@ -1449,7 +1450,7 @@ impl Kubelet {
         };
         let grace = w
             .pod
-            .pointer("/metadata/deletionGracePeriodSeconds")
+            .at("/metadata/deletionGracePeriodSeconds")
             .and_then(Value::as_u64)
             .unwrap_or(30);
         let mut stops = Vec::new();
@@ -1656,14 +1657,14 @@ fn pod_request(pod: &Value, resource: &str) -> Quantity {
             .unwrap_or(Quantity::ZERO)
     };
     let sum = pod
-        .pointer("/spec/containers")
+        .at("/spec/containers")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .map(get)
         .fold(Quantity::ZERO, Quantity::saturating_add);
     let init = pod
-        .pointer("/spec/initContainers")
+        .at("/spec/initContainers")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -1989,7 +1990,7 @@ fn generate_status(w: &mut Worker, host_ip: &str, now: u64) -> Value {
     }
     if let Some(scheduled) = w
         .pod
-        .pointer("/status/conditions")
+        .at("/status/conditions")
         .and_then(Value::as_array)
         .and_then(|cs| cs.iter().find(|c| c["type"] == "PodScheduled"))
     {

@@ -7,6 +7,7 @@ use super::engine::{Msg, TxnOp};
 use super::etcd::EventType;
 use super::object;
 use super::trace::{Category, Component, Narration, Payload};
+use crate::sim::object::At;
 
 /// Upstream documentation pages the narration links to.
 pub mod docs {
@@ -418,7 +419,7 @@ fn watch_story(to: &Component, kind: EventType, pod: &serde_json::Value) -> Stri
             format!("The kubelet on {node} sees pod {name} removed from the API.")
         }
         (Component::Kubelet(node), EventType::Modified) => {
-            if pod.pointer("/metadata/deletionTimestamp").is_some() {
+            if pod.at("/metadata/deletionTimestamp").is_some() {
                 format!(
                     "The kubelet on {node} sees a deletionTimestamp on pod {name}: it must stop the containers within the grace period."
                 )

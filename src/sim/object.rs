@@ -27,27 +27,51 @@ pub fn namespace(obj: &Value) -> &str {
 /// `~0`) into a new `String`, which made pointer lookups the single largest cost of a
 /// large simulation. Tokens without `~` are looked up as they are.
 pub fn at<'a>(obj: &'a Value, pointer: &str) -> Option<&'a Value> {
-    if pointer.contains('~') {
-        return obj.pointer(pointer);
-    }
     if pointer.is_empty() {
         return Some(obj);
     }
-    let rest = pointer.strip_prefix('/')?;
-    rest.split('/').try_fold(obj, |target, token| match target {
-        Value::Object(map) => map.get(token),
-        Value::Array(list) => {
-            // RFC 6901: no leading zeros, no sign.
-            if token.is_empty()
-                || (token.len() > 1 && token.starts_with('0'))
-                || !token.bytes().all(|b| b.is_ascii_digit())
-            {
-                return None;
+    let mut rest = pointer.strip_prefix('/')?;
+    if rest.as_bytes().contains(&b'~') {
+        return obj.pointer(pointer);
+    }
+    let mut target = obj;
+    loop {
+        // `/` is ASCII, so slicing at its byte position keeps both halves valid UTF-8.
+        let (token, next) = match rest.as_bytes().iter().position(|&b| b == b'/') {
+            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+            None => (rest, None),
+        };
+        target = match target {
+            Value::Object(map) => map.get(token)?,
+            Value::Array(list) => {
+                // RFC 6901: no leading zeros, no sign.
+                if token.is_empty()
+                    || (token.len() > 1 && token.starts_with('0'))
+                    || !token.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return None;
+                }
+                list.get(token.parse::<usize>().ok()?)?
             }
-            token.parse::<usize>().ok().and_then(|i| list.get(i))
+            _ => return None,
+        };
+        match next {
+            Some(n) => rest = n,
+            None => return Some(target),
         }
-        _ => None,
-    })
+    }
+}
+
+/// [`at`] as a method, so that `value.at("/spec/x")` reads like serde_json's
+/// `value.pointer("/spec/x")`, which it replaces throughout the simulation.
+pub trait At {
+    fn at(&self, pointer: &str) -> Option<&Value>;
+}
+
+impl At for Value {
+    fn at(&self, pointer: &str) -> Option<&Value> {
+        at(self, pointer)
+    }
 }
 
 pub fn kind(obj: &Value) -> &str {

@@ -20,6 +20,7 @@
 //!   iptables lists them).
 //! - Never panics on odd input: missing fields mean "no such port/endpoint".
 
+use crate::sim::object::At;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -375,7 +376,7 @@ fn u16_at(v: &Value, key: &str) -> u16 {
 }
 
 fn strings_at(v: &Value, pointer: &str) -> Vec<String> {
-    v.pointer(pointer)
+    v.at(pointer)
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
@@ -399,12 +400,12 @@ pub fn service_ports(svc: &Value) -> Vec<ServicePort> {
     let internal_policy_local = object::str_at(svc, "/spec/internalTrafficPolicy") == "Local";
     let session_affinity_seconds = (object::str_at(svc, "/spec/sessionAffinity") == "ClientIP")
         .then(|| {
-            svc.pointer("/spec/sessionAffinityConfig/clientIP/timeoutSeconds")
+            svc.at("/spec/sessionAffinityConfig/clientIP/timeoutSeconds")
                 .and_then(Value::as_u64)
                 .unwrap_or(DEFAULT_STICKY_SECONDS)
         });
     let load_balancer_ips: Vec<String> = svc
-        .pointer("/status/loadBalancer/ingress")
+        .at("/status/loadBalancer/ingress")
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
@@ -414,13 +415,13 @@ pub fn service_ports(svc: &Value) -> Vec<ServicePort> {
         })
         .unwrap_or_default();
     let health_check_node_port = svc
-        .pointer("/spec/healthCheckNodePort")
+        .at("/spec/healthCheckNodePort")
         .and_then(Value::as_u64)
         .and_then(|n| u16::try_from(n).ok())
         .filter(|_| load_balancer && external_policy_local)
         .unwrap_or(0);
     let ports = svc
-        .pointer("/spec/ports")
+        .at("/spec/ports")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
@@ -494,11 +495,11 @@ pub fn endpoints_for(sp: &ServicePort, slices: &[&Value], node_name: &str) -> Ve
                 .map(Vec::as_slice)
                 .unwrap_or(&[]);
             for ep in endpoints {
-                let Some(ip) = ep.pointer("/addresses/0").and_then(Value::as_str) else {
+                let Some(ip) = ep.at("/addresses/0").and_then(Value::as_str) else {
                     continue;
                 };
                 let cond = |k: &str, default: bool| {
-                    ep.pointer(&format!("/conditions/{k}"))
+                    ep.at(&format!("/conditions/{k}"))
                         .and_then(Value::as_bool)
                         .unwrap_or(default)
                 };

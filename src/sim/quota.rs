@@ -12,6 +12,7 @@
 //! Errors are the plugins' own words; the apiserver wraps them as
 //! `pods "x" is forbidden: …` (403).
 
+use crate::sim::object::At;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -51,7 +52,7 @@ fn containers(pod: &Value) -> impl Iterator<Item = &Value> {
     ["initContainers", "containers"]
         .into_iter()
         .flat_map(move |list| {
-            pod.pointer(&format!("/spec/{list}"))
+            pod.at(&format!("/spec/{list}"))
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
@@ -69,7 +70,7 @@ pub fn limit_ranger_defaults(view: &Snapshot, ns: &str, pod: &mut Value) {
     let mut notes: Vec<String> = Vec::new();
     for range in limit_ranges(view, ns) {
         for item in range
-            .pointer("/spec/limits")
+            .at("/spec/limits")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -98,7 +99,7 @@ pub fn limit_ranger_defaults(view: &Snapshot, ns: &str, pod: &mut Value) {
                             .into_iter()
                             .flatten()
                         {
-                            if c.pointer(&format!("/resources/{field}/{res}")).is_none() {
+                            if c.at(&format!("/resources/{field}/{res}")).is_none() {
                                 object::set_at(
                                     c,
                                     &format!("/resources/{field}/{res}"),
@@ -151,7 +152,7 @@ pub fn limit_ranger_defaults(view: &Snapshot, ns: &str, pod: &mut Value) {
 pub fn limit_ranger_check(view: &Snapshot, ns: &str, pod: &Value) -> Result<(), String> {
     for range in limit_ranges(view, ns) {
         for item in range
-            .pointer("/spec/limits")
+            .at("/spec/limits")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -168,8 +169,7 @@ pub fn limit_ranger_check(view: &Snapshot, ns: &str, pod: &Value) -> Result<(), 
                 {
                     let (Some(max), Some(limit)) = (
                         quantity(max),
-                        c.pointer(&format!("/resources/limits/{res}"))
-                            .and_then(quantity),
+                        c.at(&format!("/resources/limits/{res}")).and_then(quantity),
                     ) else {
                         continue;
                     };
@@ -189,7 +189,7 @@ pub fn limit_ranger_check(view: &Snapshot, ns: &str, pod: &Value) -> Result<(), 
                 {
                     let Some(min) = quantity(min) else { continue };
                     let request = c
-                        .pointer(&format!("/resources/requests/{res}"))
+                        .at(&format!("/resources/requests/{res}"))
                         .and_then(quantity);
                     match request {
                         Some(request) if request < min => {
@@ -222,12 +222,12 @@ fn usage(pod: &Value) -> BTreeMap<String, Quantity> {
     for field in ["requests", "limits"] {
         for res in ["cpu", "memory"] {
             let sum = pod
-                .pointer("/spec/containers")
+                .at("/spec/containers")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
                 .filter_map(|c| {
-                    c.pointer(&format!("/resources/{field}/{res}"))
+                    c.at(&format!("/resources/{field}/{res}"))
                         .and_then(quantity)
                 })
                 .fold(Quantity::ZERO, Quantity::saturating_add);
@@ -267,7 +267,7 @@ pub fn resource_quota_check(view: &Snapshot, ns: &str, pod: &Value) -> Result<()
         }
     }
     for quota in quotas {
-        let Some(hard) = quota.pointer("/spec/hard").and_then(Value::as_object) else {
+        let Some(hard) = quota.at("/spec/hard").and_then(Value::as_object) else {
             continue;
         };
         // A quota on a compute resource needs every container to say it.
@@ -279,11 +279,11 @@ pub fn resource_quota_check(view: &Snapshot, ns: &str, pod: &Value) -> Result<()
                 _ => continue,
             };
             let lacking: Vec<&str> = pod
-                .pointer("/spec/containers")
+                .at("/spec/containers")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .filter(|c| c.pointer(&format!("/resources/{field}/{name}")).is_none())
+                .filter(|c| c.at(&format!("/resources/{field}/{name}")).is_none())
                 .map(|c| object::str_at(c, "/name"))
                 .collect();
             if !lacking.is_empty() {

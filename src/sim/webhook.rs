@@ -15,6 +15,7 @@
 //! Without them, a webhook allows everything. Webhooks are called in the order of their
 //! configurations' names, then of the webhooks in each (as upstream sorts them).
 
+use crate::sim::object::At;
 use serde_json::{json, Value};
 
 use super::engine::{Ctx, Msg, Request, Verb};
@@ -92,14 +93,14 @@ pub fn matching(view: &Snapshot, mutating: bool, req: &Request) -> Vec<Hook> {
             if !matches {
                 continue;
             }
-            let url = match webhook.pointer("/clientConfig/url").and_then(Value::as_str) {
+            let url = match webhook.at("/clientConfig/url").and_then(Value::as_str) {
                 Some(url) => url.to_string(),
                 None => format!(
                     "https://{}.{}.svc:{}{}",
                     object::str_at(webhook, "/clientConfig/service/name"),
                     object::str_at(webhook, "/clientConfig/service/namespace"),
                     webhook
-                        .pointer("/clientConfig/service/port")
+                        .at("/clientConfig/service/port")
                         .and_then(Value::as_u64)
                         .unwrap_or(443),
                     object::str_at(webhook, "/clientConfig/service/path")
@@ -110,7 +111,7 @@ pub fn matching(view: &Snapshot, mutating: bool, req: &Request) -> Vec<Hook> {
                 name: object::str_at(webhook, "/name").to_string(),
                 url,
                 behaviour: config
-                    .pointer("/metadata/annotations")
+                    .at("/metadata/annotations")
                     .cloned()
                     .unwrap_or(Value::Null),
             });
@@ -172,7 +173,7 @@ pub fn handle(ctx: &mut Ctx<'_>, from: &Component, mut call: Call) {
     if call.mutating && response["allowed"] == true {
         if let Some(labels) = annotation("add-labels") {
             let mut ops = Vec::new();
-            if obj.pointer("/metadata/labels").is_none() {
+            if obj.at("/metadata/labels").is_none() {
                 ops.push(json!({"op": "add", "path": "/metadata/labels", "value": {}}));
             }
             for pair in labels.split(',').filter(|p| !p.trim().is_empty()) {
@@ -192,7 +193,7 @@ fn containers(obj: &Value) -> impl Iterator<Item = String> + '_ {
     ["initContainers", "containers"]
         .into_iter()
         .flat_map(move |list| {
-            obj.pointer(&format!("/spec/{list}"))
+            obj.at(&format!("/spec/{list}"))
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
@@ -307,7 +308,7 @@ pub fn describe(from: &Component, to: &Component, call: &Call) -> Described {
         },
         Some(response) => {
             let allowed = response["allowed"] == true;
-            let message = response.pointer("/status/message").and_then(Value::as_str).unwrap_or("");
+            let message = response.at("/status/message").and_then(Value::as_str).unwrap_or("");
             Described {
                 category: Category::Response,
                 label: format!("AdmissionReview allowed={allowed}"),

@@ -15,6 +15,7 @@
 //! Service `clusterIP`, `ipFamilies` and `ipFamilyPolicy` (Service REST allocation; see
 //! [`default_service_ip_families`]).
 
+use crate::sim::object::At;
 use serde_json::{json, Map, Value};
 
 /// Applies the defaults of the object's kind. Unknown kinds are left unchanged.
@@ -391,7 +392,7 @@ fn default_service(service: &mut Map<String, Value>) {
         Some("ClientIP") => {
             let has_timeout = spec
                 .get("sessionAffinityConfig")
-                .and_then(|c| c.pointer("/clientIP/timeoutSeconds"))
+                .and_then(|c| c.at("/clientIP/timeoutSeconds"))
                 .is_some_and(|v| !v.is_null());
             if !has_timeout {
                 // v1.DefaultClientIPServiceAffinitySeconds = 10800 (3 hours).
@@ -567,7 +568,7 @@ fn default_daemon_set(daemon_set: &mut Map<String, Value>) {
 fn default_job(job: &mut Map<String, Value>) {
     let template_labels = job
         .get("spec")
-        .and_then(|s| s.pointer("/template/metadata/labels"))
+        .and_then(|s| s.at("/template/metadata/labels"))
         .filter(|l| l.is_object())
         .cloned();
     let Some(spec) = child(job, "spec") else {

@@ -13,6 +13,7 @@
 //! Deployment/ReplicaSet/DaemonSet/Job selectors and templates, Service ports. Upstream
 //! iterates Go maps (resource lists) in random order; here they go in key order.
 
+use crate::sim::object::At;
 use std::fmt;
 
 use serde_json::{Map, Value};
@@ -116,7 +117,7 @@ impl fmt::Display for FieldError {
 pub fn invalid_message(obj: &Value, errors: &[FieldError]) -> String {
     let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
     let name = obj
-        .pointer("/metadata/name")
+        .at("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("");
     let prefix = format!("The {kind} {name:?} is invalid: ");
@@ -136,7 +137,7 @@ pub fn server_invalid_message(obj: &Value, errors: &[FieldError]) -> String {
     let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
     let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     let name = obj
-        .pointer("/metadata/name")
+        .at("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("");
     let qualified = match api_version.split_once('/') {
@@ -953,7 +954,7 @@ pub fn validate(obj: &Value) -> Vec<FieldError> {
                 v.workload_template(spec, true);
                 let restart = spec
                     .get("template")
-                    .and_then(|t| t.pointer("/spec/restartPolicy"))
+                    .and_then(|t| t.at("/spec/restartPolicy"))
                     .and_then(Value::as_str)
                     .unwrap_or("");
                 if restart != "Always" && !restart.is_empty() {
@@ -971,7 +972,7 @@ pub fn validate(obj: &Value) -> Vec<FieldError> {
                 v.workload_template(spec, true);
                 let restart = spec
                     .get("template")
-                    .and_then(|t| t.pointer("/spec/restartPolicy"))
+                    .and_then(|t| t.at("/spec/restartPolicy"))
                     .and_then(Value::as_str)
                     .unwrap_or("");
                 if restart != "Always" && !restart.is_empty() {
@@ -998,7 +999,7 @@ pub fn validate(obj: &Value) -> Vec<FieldError> {
                 v.workload_template(spec, false);
                 let restart = spec
                     .get("template")
-                    .and_then(|t| t.pointer("/spec/restartPolicy"))
+                    .and_then(|t| t.at("/spec/restartPolicy"))
                     .and_then(Value::as_str)
                     .unwrap_or("");
                 if restart != "OnFailure" && restart != "Never" {

@@ -10,6 +10,7 @@
 //! `cat /etc/resolv.conf`; anything else fails as a real runtime does when the
 //! executable is not in the image.
 
+use crate::sim::object::At;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -146,7 +147,7 @@ impl CoreDns {
             .map(|kv| (*kv.value).clone())
             .unwrap_or(Value::Null);
         let image = pod
-            .pointer("/spec/containers")
+            .at("/spec/containers")
             .and_then(Value::as_array)
             .and_then(|cs| {
                 cs.iter().find(|c| {

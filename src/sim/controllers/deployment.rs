@@ -8,6 +8,7 @@
 //! hashes the template's canonical JSON (sorted keys) instead. The name is therefore
 //! `nginx-deployment-<9–10 chars>` as on a real cluster, but not the same characters.
 
+use crate::sim::object::At;
 use serde_json::{json, Value};
 
 use super::{int, owned, set_condition, ControllerManager, Key, OnOk};
@@ -176,7 +177,7 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
             json!(hash),
         );
         let mut labels = rs_template
-            .pointer("/metadata/labels")
+            .at("/metadata/labels")
             .cloned()
             .unwrap_or(json!({}));
         if !labels.is_object() {
@@ -417,7 +418,7 @@ fn update_status(
     let updated = new_rs.map_or(0, |rs| int(rs, "/status/replicas", 0));
     let now = clock::rfc3339(ctx.now);
     let mut conditions: Vec<Value> = d
-        .pointer("/status/conditions")
+        .at("/status/conditions")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();

@@ -10,6 +10,7 @@
 //! Simplification: up to 100 endpoints fit one slice (`--max-endpoints-per-slice`), and
 //! podflow never needs more, so every Service has exactly one slice.
 
+use crate::sim::object::At;
 use serde_json::{json, Value};
 
 use super::selectors;
@@ -32,7 +33,7 @@ fn target_port(port: &Value, pod: Option<&Value>) -> Option<i64> {
             if let Ok(n) = name.parse::<i64>() {
                 return Some(n);
             }
-            pod?.pointer("/spec/containers")
+            pod?.at("/spec/containers")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
@@ -71,7 +72,7 @@ pub fn desired(svc: &Value, pods: &[&Value]) -> (Vec<Value>, Vec<Value>) {
     let mut ports = Vec::new();
     if !endpoints.is_empty() {
         for port in svc
-            .pointer("/spec/ports")
+            .at("/spec/ports")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -94,7 +95,7 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
         return;
     };
     let has_selector = svc
-        .pointer("/spec/selector")
+        .at("/spec/selector")
         .and_then(Value::as_object)
         .is_some_and(|s| !s.is_empty());
     if !has_selector || crate::sim::object::at(&svc, "/metadata/deletionTimestamp").is_some() {
@@ -114,7 +115,7 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
         return;
     };
     let mut labels = svc
-        .pointer("/metadata/labels")
+        .at("/metadata/labels")
         .cloned()
         .filter(Value::is_object)
         .unwrap_or(json!({}));

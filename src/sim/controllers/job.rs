@@ -8,6 +8,7 @@
 //! `uncountedTerminatedPods` bookkeeping (podflow's controller reads finished pods
 //! directly), Indexed completion, pod failure policies, `activeDeadlineSeconds`.
 
+use crate::sim::object::At;
 use serde_json::{json, Value};
 
 use super::{int, is_active, is_ready, owned, pod_from_template, ControllerManager, Key, OnOk};
@@ -34,7 +35,7 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
         return;
     }
     let finished = job
-        .pointer("/status/conditions")
+        .at("/status/conditions")
         .and_then(Value::as_array)
         .is_some_and(|cs| {
             cs.iter().any(|c| {

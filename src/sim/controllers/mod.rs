@@ -29,6 +29,7 @@ pub mod job;
 pub mod kube_proxy;
 pub mod replicaset;
 
+use crate::sim::object::At;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -471,7 +472,7 @@ impl ControllerManager {
             for (_, kv) in ctx.view.range(&format!("/registry/{plural}/{ns}/")) {
                 let obj = kv.value.as_ref();
                 let owned = obj
-                    .pointer("/metadata/ownerReferences")
+                    .at("/metadata/ownerReferences")
                     .and_then(Value::as_array)
                     .is_some_and(|refs| refs.iter().any(|r| object::str_at(r, "/uid") == uid));
                 if owned && crate::sim::object::at(obj, "/metadata/deletionTimestamp").is_none() {

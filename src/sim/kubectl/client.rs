@@ -8,6 +8,7 @@
 //! `kubectl.kubernetes.io/last-applied-configuration` annotation; `kubectl run` POSTs the
 //! pod its generator builds with `fieldManager=kubectl-run`.
 
+use crate::sim::object::At;
 use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::{json, Map, Value};
@@ -789,7 +790,7 @@ impl Kubectl {
                     })
                     .collect();
                 let owner_kind = |p: &Value| -> String {
-                    p.pointer("/metadata/ownerReferences")
+                    p.at("/metadata/ownerReferences")
                         .and_then(Value::as_array)
                         .and_then(|refs| refs.iter().find(|r| r["controller"] == true))
                         .map(|r| object::str_at(r, "/kind").to_string())
@@ -967,7 +968,7 @@ impl Kubectl {
                 let kind = object::str_at(body, "/details/kind");
                 let name = object::str_at(body, "/details/name");
                 let causes: Vec<String> = body
-                    .pointer("/details/causes")
+                    .at("/details/causes")
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
@@ -1280,7 +1281,7 @@ fn plan(command: &Command) -> Vec<Op> {
 /// (kubectl/pkg/polymorphichelpers/rollout_status.go DeploymentStatusViewer).
 pub fn rollout_status(d: &Value) -> (String, bool) {
     let name = object::name(d);
-    let int = |p: &str| d.pointer(p).and_then(Value::as_i64).unwrap_or(0);
+    let int = |p: &str| d.at(p).and_then(Value::as_i64).unwrap_or(0);
     let generation = int("/metadata/generation");
     let observed = int("/status/observedGeneration");
     if generation > observed {
@@ -1290,7 +1291,7 @@ pub fn rollout_status(d: &Value) -> (String, bool) {
         );
     }
     let progressing_failed = d
-        .pointer("/status/conditions")
+        .at("/status/conditions")
         .and_then(Value::as_array)
         .is_some_and(|cs| {
             cs.iter()
@@ -1302,10 +1303,7 @@ pub fn rollout_status(d: &Value) -> (String, bool) {
             true,
         );
     }
-    let replicas = d
-        .pointer("/spec/replicas")
-        .and_then(Value::as_i64)
-        .unwrap_or(1);
+    let replicas = d.at("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
     let updated = int("/status/updatedReplicas");
     let total = int("/status/replicas");
     let available = int("/status/availableReplicas");
@@ -1346,7 +1344,7 @@ pub fn expose_service(
     type_: Option<&str>,
 ) -> Result<Value, String> {
     let Some(selector) = obj
-        .pointer("/spec/selector/matchLabels")
+        .at("/spec/selector/matchLabels")
         .and_then(Value::as_object)
         .filter(|m| !m.is_empty())
     else {
@@ -1370,7 +1368,7 @@ pub fn expose_service(
         spec["type"] = json!(t);
     }
     let mut metadata = json!({"name": name});
-    if let Some(labels) = obj.pointer("/metadata/labels").filter(|l| l.is_object()) {
+    if let Some(labels) = obj.at("/metadata/labels").filter(|l| l.is_object()) {
         metadata["labels"] = labels.clone();
     }
     if !object::namespace(obj).is_empty() {

@@ -20,6 +20,7 @@
 //! `text/tabwriter` algorithm (column blocks of contiguous tab-terminated cells), so
 //! alignment quirks (e.g. `  IP:` aligning with `Controlled By:`) match the real tool.
 
+use crate::sim::object::At;
 use serde_json::{json, Map, Value};
 
 use crate::sim::clock;
@@ -185,22 +186,22 @@ fn s<'a>(v: &'a Value, pointer: &str) -> &'a str {
 }
 
 fn int(v: &Value, pointer: &str) -> i64 {
-    v.pointer(pointer).and_then(Value::as_i64).unwrap_or(0)
+    v.at(pointer).and_then(Value::as_i64).unwrap_or(0)
 }
 
 fn boolean(v: &Value, pointer: &str) -> bool {
-    v.pointer(pointer).and_then(Value::as_bool).unwrap_or(false)
+    v.at(pointer).and_then(Value::as_bool).unwrap_or(false)
 }
 
 fn array<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
-    v.pointer(pointer)
+    v.at(pointer)
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[])
 }
 
 fn present(v: &Value, pointer: &str) -> bool {
-    v.pointer(pointer).is_some_and(|x| !x.is_null())
+    v.at(pointer).is_some_and(|x| !x.is_null())
 }
 
 /// A metav1.Time field as logical ms; `None` when absent, null, zero or unparsable
@@ -758,9 +759,9 @@ fn container_cells(template_spec: &Value) -> [String; 2] {
 
 fn with_workload_wide(mut cells: Vec<String>, obj: &Value, wide: bool) -> Vec<String> {
     if wide {
-        let spec = obj.pointer("/spec/template/spec").unwrap_or(&Value::Null);
+        let spec = obj.at("/spec/template/spec").unwrap_or(&Value::Null);
         cells.extend(container_cells(spec));
-        cells.push(format_label_selector(obj.pointer("/spec/selector")));
+        cells.push(format_label_selector(obj.at("/spec/selector")));
     }
     cells
 }
@@ -800,7 +801,7 @@ fn daemon_set_cells(ds: &Value, now_ms: u64, wide: bool) -> Vec<String> {
         int(ds, "/status/numberReady").to_string(),
         int(ds, "/status/updatedNumberScheduled").to_string(),
         int(ds, "/status/numberAvailable").to_string(),
-        format_labels(ds.pointer("/spec/template/spec/nodeSelector")),
+        format_labels(ds.at("/spec/template/spec/nodeSelector")),
         age(ds, now_ms),
     ];
     with_workload_wide(cells, ds, wide)
@@ -923,7 +924,7 @@ fn service_cells(svc: &Value, now_ms: u64, wide: bool) -> Vec<String> {
         age(svc, now_ms),
     ];
     if wide {
-        cells.push(format_labels(svc.pointer("/spec/selector")));
+        cells.push(format_labels(svc.at("/spec/selector")));
     }
     cells
 }
@@ -995,7 +996,7 @@ fn node_cells(node: &Value, now_ms: u64, wide: bool) -> Vec<String> {
         status.push("SchedulingDisabled");
     }
     let mut roles: Vec<String> = Vec::new();
-    if let Some(labels) = node.pointer("/metadata/labels").and_then(Value::as_object) {
+    if let Some(labels) = node.at("/metadata/labels").and_then(Value::as_object) {
         for (k, v) in labels {
             if let Some(role) = k.strip_prefix("node-role.kubernetes.io/") {
                 if !role.is_empty() {
@@ -1299,8 +1300,8 @@ pub fn describe_pod(pod: &Value, events: &[&Value], now_ms: u64) -> String {
             &format!("Start Time:\t{}\n", rfc1123z_at(pod, "/status/startTime")),
         );
     }
-    print_labels_multiline(&mut w, "Labels", pod.pointer("/metadata/labels"));
-    print_annotations_multiline(&mut w, "Annotations", pod.pointer("/metadata/annotations"));
+    print_labels_multiline(&mut w, "Labels", pod.at("/metadata/labels"));
+    print_annotations_multiline(&mut w, "Annotations", pod.at("/metadata/annotations"));
     let phase = s(pod, "/status/phase");
     if present(pod, "/metadata/deletionTimestamp") && phase != "Failed" && phase != "Succeeded" {
         // deletionTimestamp is in the future during the grace period, so this reads
@@ -1376,7 +1377,7 @@ pub fn describe_pod(pod: &Value, events: &[&Value], now_ms: u64) -> String {
             ),
         );
     }
-    if let Some(resources) = pod.pointer("/spec/resources").filter(|r| !r.is_null()) {
+    if let Some(resources) = pod.at("/spec/resources").filter(|r| !r.is_null()) {
         w.write(LEVEL_0, "Resources:\n");
         describe_resources(resources, &mut w, LEVEL_1);
     }
@@ -1433,7 +1434,7 @@ pub fn describe_pod(pod: &Value, events: &[&Value], now_ms: u64) -> String {
     }
     describe_volumes(array(pod, "/spec/volumes"), &mut w);
     w.write(LEVEL_0, &format!("QoS Class:\t{}\n", qos_class(pod)));
-    print_labels_multiline(&mut w, "Node-Selectors", pod.pointer("/spec/nodeSelector"));
+    print_labels_multiline(&mut w, "Node-Selectors", pod.at("/spec/nodeSelector"));
     print_tolerations_multiline(&mut w, "Tolerations", array(pod, "/spec/tolerations"));
     describe_topology_spread_constraints(array(pod, "/spec/topologySpreadConstraints"), &mut w);
     let pod_events: Vec<&Value> = events
@@ -2014,7 +2015,7 @@ fn container_resource_value(container: &Value, field: &Value) -> String {
         _ => return String::new(),
     };
     let quantity = container
-        .pointer(&format!("/resources/{list}/{name}"))
+        .at(&format!("/resources/{list}/{name}"))
         .and_then(|q| Quantity::from_json(q).ok())
         .unwrap_or(Quantity::ZERO);
     let divisor = field
@@ -2239,7 +2240,7 @@ pub fn qos_class(pod: &Value) -> String {
         for (field, is_limit) in [("requests", false), ("limits", true)] {
             let mut found = Vec::new();
             if let Some(list) = c
-                .pointer(&format!("/resources/{field}"))
+                .at(&format!("/resources/{field}"))
                 .and_then(Value::as_object)
             {
                 for (name, q) in list {

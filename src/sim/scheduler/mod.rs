@@ -28,6 +28,7 @@ pub mod selectors;
 #[cfg(test)]
 mod tests;
 
+use crate::sim::object::At;
 use serde_json::Value;
 
 use crate::sim::object;
@@ -479,7 +480,7 @@ pub fn schedule_snapshot(
 
     // PreEnqueue: SchedulingGates.
     let gates: Vec<String> = pod
-        .pointer("/spec/schedulingGates")
+        .at("/spec/schedulingGates")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -753,7 +754,7 @@ fn pod_pvc_names(pod: &Value) -> impl Iterator<Item = String> + '_ {
         .flatten()
         .filter_map(move |v| {
             if let Some(c) = v
-                .pointer("/persistentVolumeClaim/claimName")
+                .at("/persistentVolumeClaim/claimName")
                 .and_then(Value::as_str)
             {
                 return Some(c.to_string());
@@ -806,7 +807,7 @@ enum NodeNames {
 /// `matchFields metadata.name In`, only those nodes are filtered (DaemonSet pods).
 fn node_affinity_prefilter(pod: &Value) -> NodeNames {
     let Some(terms) = pod
-        .pointer("/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms")
+        .at("/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms")
         .and_then(Value::as_array)
         .filter(|t| !t.is_empty())
     else {
@@ -861,11 +862,7 @@ fn node_affinity_prefilter(pod: &Value) -> NodeNames {
 /// DefaultPreemption's message for a pod that no node fits, before any victim search:
 /// used when PreFilter rejected the pod (every node counts as unresolvable).
 fn postfilter_message(pod: &Value, views: &[NodeView]) -> String {
-    if pod
-        .pointer("/spec/preemptionPolicy")
-        .and_then(Value::as_str)
-        == Some("Never")
-    {
+    if pod.at("/spec/preemptionPolicy").and_then(Value::as_str) == Some("Never") {
         return format!("preemption: {PREEMPTION_POLICY_NEVER}");
     }
     let reasons = std::iter::repeat_n(PREEMPTION_NOT_HELPFUL, views.len());
@@ -887,11 +884,7 @@ fn preempt(
     statuses: &[(usize, bool)],
     state: &FilterState<'_>,
 ) -> (String, Option<Preemption>) {
-    if pod
-        .pointer("/spec/preemptionPolicy")
-        .and_then(Value::as_str)
-        == Some("Never")
-    {
+    if pod.at("/spec/preemptionPolicy").and_then(Value::as_str) == Some("Never") {
         return (format!("preemption: {PREEMPTION_POLICY_NEVER}"), None);
     }
     let priority = resources::priority(pod);

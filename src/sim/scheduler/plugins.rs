@@ -4,6 +4,7 @@
 //! its failure strings and arithmetic (integer division, `int64(float)` truncation,
 //! `math.Round`) so the numbers match a real kube-scheduler v1.31–v1.33.
 
+use crate::sim::object::At;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
@@ -126,7 +127,7 @@ impl NodeView {
         let (allocatable, allowed_pods) = resources::allocatable(node);
         let mut images = BTreeMap::new();
         for img in node
-            .pointer("/status/images")
+            .at("/status/images")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -432,7 +433,7 @@ fn default_selector(pod: &Value, objects: &ClusterObjects<'_>) -> Option<Value> 
         }
     }
     let owner = pod
-        .pointer("/metadata/ownerReferences")
+        .at("/metadata/ownerReferences")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -447,7 +448,7 @@ fn default_selector(pod: &Value, objects: &ClusterObjects<'_>) -> Option<Value> 
         match (kind, found) {
             ("ReplicationController", Some(rc)) => {
                 for (k, v) in rc
-                    .pointer("/spec/selector")
+                    .at("/spec/selector")
                     .and_then(Value::as_object)
                     .into_iter()
                     .flatten()
@@ -518,12 +519,12 @@ type HostPort = (String, String, i64);
 
 fn host_ports(pod: &Value) -> Vec<HostPort> {
     let host_network = pod
-        .pointer("/spec/hostNetwork")
+        .at("/spec/hostNetwork")
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let mut out = Vec::new();
     for c in pod
-        .pointer("/spec/containers")
+        .at("/spec/containers")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -588,9 +589,7 @@ impl<'p> FilterState<'p> {
         let ports = host_ports(pod);
         let node_affinity = crate::sim::object::at(pod, "/spec/nodeSelector").is_some()
             || pod
-                .pointer(
-                    "/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution",
-                )
+                .at("/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution")
                 .is_some();
         FilterState {
             pod,
@@ -701,7 +700,7 @@ fn affinity_prefilter(pod: &Value, nodes: &[NodeView]) -> Option<AffinityFilterS
 pub fn node_unschedulable(pod: &Value, n: &NodeView) -> Verdict {
     let unschedulable = n
         .node
-        .pointer("/spec/unschedulable")
+        .at("/spec/unschedulable")
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let taint = json!({"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"});
@@ -911,7 +910,7 @@ pub fn default_normalize(scores: &mut [i64], reverse: bool) {
 /// pod's tolerations with an empty or PreferNoSchedule effect.
 pub fn score_taint_toleration(pod: &Value, nodes: &[&NodeView]) -> Vec<i64> {
     let tolerations: Vec<&Value> = pod
-        .pointer("/spec/tolerations")
+        .at("/spec/tolerations")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -932,7 +931,7 @@ pub fn score_taint_toleration(pod: &Value, nodes: &[&NodeView]) -> Vec<i64> {
 /// NodeAffinity Score: the sum of the weights of the preferred terms the node matches.
 pub fn score_node_affinity(pod: &Value, nodes: &[&NodeView]) -> Option<Vec<i64>> {
     let terms = pod
-        .pointer("/spec/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution")
+        .at("/spec/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution")
         .and_then(Value::as_array)
         .filter(|a| !a.is_empty())?;
     Some(
@@ -1088,7 +1087,7 @@ pub fn score_pod_topology_spread(
     nodes: &[&NodeView],
 ) -> Option<(Vec<i64>, Vec<i64>)> {
     let own = pod
-        .pointer("/spec/topologySpreadConstraints")
+        .at("/spec/topologySpreadConstraints")
         .and_then(Value::as_array)
         .is_some_and(|a| !a.is_empty());
     let constraints: Vec<SpreadConstraint> = if own {

@@ -4,6 +4,7 @@
 //! Units follow upstream's `framework.Resource`: CPU in millicores (`MilliValue`), memory,
 //! ephemeral storage and extended ("scalar") resources in whole units (`Value`, rounded up).
 
+use crate::sim::object::At;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -97,11 +98,9 @@ fn resource_list(list: Option<&Value>) -> Resources {
 /// too so that an undefaulted manifest gives the same answer.
 fn container_requests(container: &Value, non_zero: bool) -> Resources {
     let requests = container
-        .pointer("/resources/requests")
+        .at("/resources/requests")
         .and_then(Value::as_object);
-    let limits = container
-        .pointer("/resources/limits")
-        .and_then(Value::as_object);
+    let limits = container.at("/resources/limits").and_then(Value::as_object);
     let mut merged = requests.cloned().unwrap_or_default();
     for (k, v) in limits.into_iter().flatten() {
         merged.entry(k.clone()).or_insert_with(|| v.clone());
@@ -127,7 +126,7 @@ fn container_requests(container: &Value, non_zero: bool) -> Resources {
 pub fn pod_requests(pod: &Value, non_zero: bool) -> Resources {
     let mut sum = Resources::default();
     for c in pod
-        .pointer("/spec/containers")
+        .at("/spec/containers")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -137,7 +136,7 @@ pub fn pod_requests(pod: &Value, non_zero: bool) -> Resources {
     let mut sidecars = Resources::default();
     let mut max_init = Resources::default();
     for c in pod
-        .pointer("/spec/initContainers")
+        .at("/spec/initContainers")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
