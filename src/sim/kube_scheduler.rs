@@ -281,7 +281,7 @@ impl SchedulerComponent {
         let detail = Arc::new(Detail::Scheduling(decision));
         let Detail::Scheduling(decision) = detail.as_ref();
         if !decision.filters.is_empty() {
-            let feasible = decision.filters.iter().filter(|f| f.feasible).count();
+            let feasible = decision.filters.iter().filter(|f| f.feasible()).count();
             let lines = decision.filter_lines();
             ctx.stage_with(super::engine::StageNote {
                 label: "Filter".into(),
@@ -307,7 +307,7 @@ impl SchedulerComponent {
             let totals: Vec<String> = decision
                 .scores
                 .iter()
-                .map(|s| format!("{} {}", s.node, s.total))
+                .map(|s| format!("{} {}", s.node(decision), s.total()))
                 .collect();
             ctx.stage_with(super::engine::StageNote {
                 label: "Score".into(),

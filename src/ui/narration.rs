@@ -522,24 +522,24 @@ fn filter_table(decision: &Decision) -> impl IntoView {
         .iter()
         .take(MAX_ROWS)
         .map(|f| {
+            let node = f.node(decision);
             let passed: Vec<&str> = f
-                .plugins
-                .iter()
+                .plugins()
                 .filter(|(_, r)| *r == FilterResult::Pass)
-                .map(|(p, _)| *p)
+                .map(|(p, _)| p)
                 .collect();
             let skipped: Vec<&str> = f
-                .plugins
-                .iter()
+                .plugins()
                 .filter(|(_, r)| *r == FilterResult::Skipped)
-                .map(|(p, _)| *p)
+                .map(|(p, _)| p)
                 .collect();
-            let failed = f.plugins.iter().find_map(|(p, r)| match r {
-                FilterResult::Fail { reasons, .. } => Some((*p, reasons.join(", "))),
+            let failed = f.plugins().find_map(|(p, r)| match r {
+                FilterResult::Fail { reasons, .. } => Some((p, reasons.join(", "))),
                 _ => None,
             });
-            let is_winner = chosen.as_deref() == Some(f.node.as_str());
-            let verdict = if f.feasible { "✓ fits" } else { "✗ out" };
+            let feasible = f.feasible();
+            let is_winner = chosen.as_deref() == Some(node);
+            let verdict = if feasible { "✓ fits" } else { "✗ out" };
             let passed_text = if passed.is_empty() {
                 String::new()
             } else {
@@ -551,8 +551,8 @@ fn filter_table(decision: &Decision) -> impl IntoView {
                 format!("skipped: {}", skipped.join(" · "))
             };
             view! {
-                <tr data-row=f.node.clone() class:feasible=f.feasible class:winner=is_winner>
-                    <th scope="row">{f.node.clone()}{is_winner.then_some(" ★")}</th>
+                <tr data-row=node.to_string() class:feasible=feasible class:winner=is_winner>
+                    <th scope="row">{node.to_string()}{is_winner.then_some(" ★")}</th>
                     <td class="verdict">{verdict}</td>
                     <td class="plugins">
                         <span class="pass">{passed_text}</span>
@@ -585,8 +585,8 @@ fn filter_table(decision: &Decision) -> impl IntoView {
 
 fn score_table(decision: &Decision) -> impl IntoView {
     let chosen = winner(decision).map(str::to_string);
-    let best = decision.scores.iter().map(|s| s.total).max().unwrap_or(0);
-    let tied = decision.scores.iter().filter(|s| s.total == best).count();
+    let best = decision.scores.iter().map(|s| s.total()).max().unwrap_or(0);
+    let tied = decision.scores.iter().filter(|s| s.total() == best).count();
     let heads = SCORE_PLUGINS
         .iter()
         .map(|(p, w)| {
@@ -600,10 +600,10 @@ fn score_table(decision: &Decision) -> impl IntoView {
         .iter()
         .take(MAX_ROWS)
         .map(|s| {
-            let is_winner = chosen.as_deref() == Some(s.node.as_str());
+            let node = s.node(decision);
+            let is_winner = chosen.as_deref() == Some(node);
             let cells = s
-                .plugins
-                .iter()
+                .plugins()
                 .map(|p| {
                     if p.skipped {
                         view! { <td data-plugin=p.plugin title="skipped (PreScore)">"–"</td> }.into_any()
@@ -618,9 +618,9 @@ fn score_table(decision: &Decision) -> impl IntoView {
                 })
                 .collect_view();
             view! {
-                <tr data-row=s.node.clone() class:winner=is_winner>
-                    <th scope="row">{s.node.clone()}{is_winner.then_some(" ★")}</th>
-                    <td class="total">{s.total}</td>
+                <tr data-row=node.to_string() class:winner=is_winner>
+                    <th scope="row">{node.to_string()}{is_winner.then_some(" ★")}</th>
+                    <td class="total">{s.total()}</td>
                     {cells}
                 </tr>
             }
@@ -656,14 +656,13 @@ fn scheduling_view(label: &str, decision: &Decision) -> AnyView {
         Outcome::Ignored { reason } => format!("Outcome: not scheduled here — {reason}"),
     };
     let single =
-        decision.scores.is_empty() && decision.filters.iter().filter(|f| f.feasible).count() == 1;
+        decision.scores.is_empty() && decision.filters.iter().filter(|f| f.feasible()).count() == 1;
     let glossary = decision
         .filters
         .first()
         .map(|f| {
-            f.plugins
-                .iter()
-                .map(|(p, _)| *p)
+            f.plugins()
+                .map(|(p, _)| p)
                 .chain(SCORE_PLUGINS.iter().map(|(p, _)| *p))
                 .fold(Vec::<&str>::new(), |mut acc, p| {
                     if !acc.contains(&p) {

@@ -20,6 +20,10 @@
 //!   for a pod with spread or inter-pod affinity constraints recomputes the cluster-wide
 //!   counts per trial, which is O(cluster) each (rare: a high-priority pod that fits nowhere).
 //! - Never panics on input: malformed fields count as absent.
+//! - A [`Decision`] is kept in the trace for every cycle, so its rows are compact: a node
+//!   index into names shared by every cycle on the same node list ([`Snapshot::node_names`]),
+//!   bits for the Filter plugins skipped, the failure boxed, scores as small integers.
+//!   Plugin names, weights, weighted scores and totals are derived when read.
 
 mod plugins;
 mod resources;
@@ -27,6 +31,8 @@ pub mod selectors;
 
 #[cfg(test)]
 mod tests;
+
+use std::sync::Arc;
 
 use crate::sim::object::At;
 use serde_json::Value;
@@ -70,6 +76,9 @@ pub struct Snapshot {
     nodes: Vec<NodeView>,
     /// Node name → index in `nodes`.
     index: std::collections::BTreeMap<String, usize>,
+    /// The nodes' names, built when first asked for and kept until a node is added, so
+    /// that every [`Decision`] on an unchanged node list shares them.
+    names: std::cell::OnceCell<NodeNames>,
 }
 
 impl Snapshot {
@@ -98,6 +107,7 @@ impl Snapshot {
             None => {
                 self.index.insert(view.name.clone(), self.nodes.len());
                 self.nodes.push(view);
+                self.names = Default::default();
             }
         }
     }
@@ -159,6 +169,18 @@ impl Snapshot {
         self.nodes.len()
     }
 
+    /// The nodes' names, in snapshot order (the same `Arc` until a node is added).
+    pub fn node_names(&self) -> NodeNames {
+        self.names
+            .get_or_init(|| {
+                self.nodes
+                    .iter()
+                    .map(|n| Arc::from(n.name.as_str()))
+                    .collect()
+            })
+            .clone()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
@@ -173,28 +195,87 @@ pub struct Cursor {
     pub percentage_of_nodes_to_score: u32,
 }
 
-/// One Filter plugin's result on one node.
+/// The names of a snapshot's nodes, in snapshot order. Rows of a [`Decision`] refer to
+/// their node by index into it; every cycle on an unchanged node list shares one copy.
+pub type NodeNames = Arc<[Arc<str>]>;
+
+/// Why a Filter plugin rejected a node.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FilterResult {
+pub struct FilterFailure {
+    pub reasons: Vec<String>,
+    /// framework.UnschedulableAndUnresolvable (preemption cannot help).
+    pub unresolvable: bool,
+}
+
+/// One Filter plugin's result on one node, as read from a [`NodeFilter`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterResult<'a> {
     Pass,
     /// `unresolvable`: framework.UnschedulableAndUnresolvable (preemption cannot help).
     Fail {
-        reasons: Vec<String>,
+        reasons: &'a [String],
         unresolvable: bool,
     },
     /// The plugin's PreFilter returned Skip for this pod, so its Filter did not run.
     Skipped,
 }
 
+// A filter row keeps which plugins were skipped as bits of a u16.
+const _: () = assert!(FILTER_PLUGINS.len() <= 16);
+
+/// One node's Filter verdicts: the plugins of [`FILTER_PLUGINS`] in order, up to and
+/// including the first failure. Stored compactly (a scheduling cycle on a large cluster
+/// keeps one row per node evaluated): the node as an index into [`Decision::node_names`],
+/// how many plugins ran, which of them were skipped, and the failure, if any.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeFilter {
-    pub node: String,
-    /// In [`FILTER_PLUGINS`] order, up to and including the first failure.
-    pub plugins: Vec<(&'static str, FilterResult)>,
-    pub feasible: bool,
+    node: u32,
+    /// `FILTER_PLUGINS[..ran]` ran; the last of them failed when `failure` is set.
+    ran: u8,
+    /// Bit i: `FILTER_PLUGINS[i]` was skipped (PreFilter returned Skip).
+    skipped: u16,
+    failure: Option<Box<FilterFailure>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+impl NodeFilter {
+    /// The node's name.
+    pub fn node<'d>(&self, decision: &'d Decision) -> &'d str {
+        decision.node_name(self.node)
+    }
+
+    /// Whether every plugin passed or was skipped.
+    pub fn feasible(&self) -> bool {
+        self.failure.is_none()
+    }
+
+    /// Each plugin run, in order, with its result; a failure is the last one.
+    pub fn plugins(&self) -> impl Iterator<Item = (&'static str, FilterResult<'_>)> + '_ {
+        let ran = usize::from(self.ran);
+        FILTER_PLUGINS[..ran.min(FILTER_PLUGINS.len())]
+            .iter()
+            .enumerate()
+            .map(move |(i, &plugin)| {
+                let result = match &self.failure {
+                    Some(f) if i + 1 == ran => FilterResult::Fail {
+                        reasons: &f.reasons,
+                        unresolvable: f.unresolvable,
+                    },
+                    _ if self.skipped & (1 << i) != 0 => FilterResult::Skipped,
+                    _ => FilterResult::Pass,
+                };
+                (plugin, result)
+            })
+    }
+
+    /// The plugin that rejected the node, and why.
+    pub fn failure(&self) -> Option<(&'static str, &FilterFailure)> {
+        let plugin = FILTER_PLUGINS.get(usize::from(self.ran).checked_sub(1)?)?;
+        self.failure.as_deref().map(|f| (*plugin, f))
+    }
+}
+
+/// One Score plugin's score on one node, as read from a [`NodeScore`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PluginScore {
     pub plugin: &'static str,
     /// The plugin's Score, before NormalizeScore.
@@ -208,12 +289,96 @@ pub struct PluginScore {
     pub skipped: bool,
 }
 
+const NUM_SCORE_PLUGINS: usize = SCORE_PLUGINS.len();
+// A score row keeps which plugins were skipped as bits of a u8.
+const _: () = assert!(NUM_SCORE_PLUGINS <= 8);
+
+/// The (raw, normalised) scores of a row, per [`SCORE_PLUGINS`] entry (0 when skipped).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Scores {
+    /// The usual case: raw scores fit an i32, normalised ones (0–100) an i16.
+    Small {
+        raw: [i32; NUM_SCORE_PLUGINS],
+        normalized: [i16; NUM_SCORE_PLUGINS],
+    },
+    /// Anything larger (e.g. preferred-term weights far outside 1–100, which the
+    /// apiserver would reject but the simulation scores as given).
+    Wide(Box<[(i64, i64); NUM_SCORE_PLUGINS]>),
+}
+
+/// One feasible node's scores: every plugin of [`SCORE_PLUGINS`] in order. Stored
+/// compactly: the node as an index into [`Decision::node_names`], the raw and normalised
+/// scores as small integers, and which plugins were skipped; names, weights, weighted
+/// scores and the total are derived.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeScore {
-    pub node: String,
-    /// In [`SCORE_PLUGINS`] order.
-    pub plugins: Vec<PluginScore>,
-    pub total: i64,
+    node: u32,
+    /// Bit i: `SCORE_PLUGINS[i]` was skipped.
+    skipped: u8,
+    scores: Scores,
+}
+
+impl NodeScore {
+    /// `scores[i]`: `SCORE_PLUGINS[i]`'s (raw, normalised) score, or None when skipped.
+    fn new(node: u32, scores: [Option<(i64, i64)>; NUM_SCORE_PLUGINS]) -> Self {
+        let mut skipped = 0u8;
+        let mut wide = [(0i64, 0i64); NUM_SCORE_PLUGINS];
+        for (i, s) in scores.iter().enumerate() {
+            match s {
+                Some(s) => wide[i] = *s,
+                None => skipped |= 1 << i,
+            }
+        }
+        let small = || -> Option<Scores> {
+            let mut raw = [0i32; NUM_SCORE_PLUGINS];
+            let mut normalized = [0i16; NUM_SCORE_PLUGINS];
+            for (i, &(r, n)) in wide.iter().enumerate() {
+                raw[i] = i32::try_from(r).ok()?;
+                normalized[i] = i16::try_from(n).ok()?;
+            }
+            Some(Scores::Small { raw, normalized })
+        };
+        NodeScore {
+            node,
+            skipped,
+            scores: small().unwrap_or_else(|| Scores::Wide(Box::new(wide))),
+        }
+    }
+
+    /// The node's name.
+    pub fn node<'d>(&self, decision: &'d Decision) -> &'d str {
+        decision.node_name(self.node)
+    }
+
+    /// Every Score plugin, in [`SCORE_PLUGINS`] order.
+    pub fn plugins(&self) -> impl Iterator<Item = PluginScore> + '_ {
+        SCORE_PLUGINS
+            .iter()
+            .enumerate()
+            .map(move |(i, &(plugin, weight))| {
+                let skipped = self.skipped & (1 << i) != 0;
+                let (raw, normalized) = match &self.scores {
+                    _ if skipped => (0, 0),
+                    Scores::Small { raw, normalized } => {
+                        (i64::from(raw[i]), i64::from(normalized[i]))
+                    }
+                    Scores::Wide(s) => s[i],
+                };
+                PluginScore {
+                    plugin,
+                    raw,
+                    normalized,
+                    weight,
+                    weighted: normalized * weight,
+                    skipped,
+                }
+            })
+    }
+
+    /// The sum of the weighted scores.
+    pub fn total(&self) -> i64 {
+        self.plugins().map(|p| p.weighted).sum()
+    }
 }
 
 /// A successful preemption dry run: the node nominated for the pod and the pods to evict.
@@ -253,6 +418,8 @@ pub struct Decision {
     pub num_all_nodes: usize,
     /// `numFeasibleNodesToFind` for this cycle.
     pub num_nodes_to_find: usize,
+    /// The snapshot's node names, which the rows refer to (shared between cycles).
+    pub node_names: NodeNames,
     /// One row per node evaluated, in evaluation order.
     pub filters: Vec<NodeFilter>,
     /// One row per feasible node; empty when fewer than two nodes are feasible (upstream
@@ -262,23 +429,26 @@ pub struct Decision {
 }
 
 impl Decision {
+    fn node_name(&self, index: u32) -> &str {
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.node_names.get(i))
+            .map_or("", |n| n)
+    }
+
     /// One line per node filtered: `w1: ✓ passes every filter` or
     /// `cp: ✗ TaintToleration: <reason>`.
     pub fn filter_lines(&self) -> Vec<String> {
         self.filters
             .iter()
             .map(|f| {
-                let verdict = match f
-                    .plugins
-                    .iter()
-                    .find(|(_, r)| matches!(r, FilterResult::Fail { .. }))
-                {
-                    Some((plugin, FilterResult::Fail { reasons, .. })) => {
-                        format!("✗ {plugin}: {}", reasons.join(", "))
+                let verdict = match f.failure() {
+                    Some((plugin, failure)) => {
+                        format!("✗ {plugin}: {}", failure.reasons.join(", "))
                     }
-                    _ => "✓ passes every filter".to_string(),
+                    None => "✓ passes every filter".to_string(),
                 };
-                format!("{}: {verdict}", f.node)
+                format!("{}: {verdict}", f.node(self))
             })
             .collect()
     }
@@ -289,12 +459,11 @@ impl Decision {
             .iter()
             .map(|s| {
                 let parts: Vec<String> = s
-                    .plugins
-                    .iter()
+                    .plugins()
                     .filter(|p| !p.skipped)
                     .map(|p| format!("{} {}×{}", p.plugin, p.normalized, p.weight))
                     .collect();
-                format!("{}: {} = {}", s.node, parts.join(" + "), s.total)
+                format!("{}: {} = {}", s.node(self), parts.join(" + "), s.total())
             })
             .collect()
     }
@@ -453,6 +622,7 @@ pub fn schedule_snapshot(
     let mut decision = Decision {
         num_all_nodes: nodes.len(),
         num_nodes_to_find: 0,
+        node_names: snapshot.node_names(),
         filters: Vec::new(),
         scores: Vec::new(),
         outcome: Outcome::Ignored {
@@ -505,8 +675,8 @@ pub fn schedule_snapshot(
     // PreFilter plugins run in profile order: NodeAffinity before VolumeBinding.
     // PreFilter: NodeAffinity narrows the candidates to the nodes named by matchFields.
     let candidates: Vec<usize> = match node_affinity_prefilter(pod) {
-        NodeNames::All => (0..views.len()).collect(),
-        NodeNames::Conflict => {
+        PreFilterNodes::All => (0..views.len()).collect(),
+        PreFilterNodes::Conflict => {
             let preemption = postfilter_message(pod, views);
             decision.outcome = Outcome::PreFilterRejected {
                 plugin: "NodeAffinity",
@@ -519,7 +689,7 @@ pub fn schedule_snapshot(
             };
             return decision;
         }
-        NodeNames::Only(names) => (0..views.len())
+        PreFilterNodes::Only(names) => (0..views.len())
             .filter(|&i| names.iter().any(|n| *n == views[i].name))
             .collect(),
     };
@@ -554,16 +724,10 @@ pub fn schedule_snapshot(
             break;
         }
         let idx = candidates[(start + k) % candidates.len()];
-        let row = run_filters(&state, &views[idx], has_pvcs);
-        match row.plugins.last() {
-            Some((
-                _,
-                FilterResult::Fail {
-                    reasons,
-                    unresolvable,
-                },
-            )) => failed.push((idx, reasons.clone(), *unresolvable)),
-            _ => feasible.push(idx),
+        let row = run_filters(&state, idx, &views[idx], has_pvcs);
+        match row.failure() {
+            Some((_, f)) => failed.push((idx, f.reasons.clone(), f.unresolvable)),
+            None => feasible.push(idx),
         }
         decision.filters.push(row);
     }
@@ -596,16 +760,22 @@ pub fn schedule_snapshot(
 
     decision.scores = score_nodes(pod, objects, views, &feasible);
     decision.outcome = Outcome::Bound {
-        node: select_host(&decision.scores, rng),
+        node: select_host(&decision, rng),
     };
     decision
 }
 
-/// Runs the Filter plugins in order on one node, stopping at the first failure.
-fn run_filters(state: &FilterState<'_>, n: &NodeView, has_pvcs: bool) -> NodeFilter {
+/// Runs the Filter plugins in order on one node (`index` in the snapshot), stopping at
+/// the first failure.
+fn run_filters(state: &FilterState<'_>, index: usize, n: &NodeView, has_pvcs: bool) -> NodeFilter {
     let pod = state.pod;
-    let mut out: Vec<(&'static str, FilterResult)> = Vec::new();
-    for &plugin in FILTER_PLUGINS {
+    let mut row = NodeFilter {
+        node: u32::try_from(index).unwrap_or(u32::MAX),
+        ran: 0,
+        skipped: 0,
+        failure: None,
+    };
+    for (i, &plugin) in FILTER_PLUGINS.iter().enumerate() {
         let verdict = match plugin {
             "NodeUnschedulable" => Some(plugins::node_unschedulable(pod, n)),
             "NodeName" => Some(plugins::node_name(pod, n)),
@@ -627,29 +797,23 @@ fn run_filters(state: &FilterState<'_>, n: &NodeView, has_pvcs: bool) -> NodeFil
                 .map(|s| plugins::inter_pod_affinity(pod, s, n)),
             _ => None,
         };
-        let result = match verdict {
-            None => FilterResult::Skipped,
-            Some(Verdict::Pass) => FilterResult::Pass,
+        row.ran += 1;
+        match verdict {
+            None => row.skipped |= 1 << i,
+            Some(Verdict::Pass) => {}
             Some(Verdict::Fail {
                 reasons,
                 unresolvable,
-            }) => FilterResult::Fail {
-                reasons,
-                unresolvable,
-            },
-        };
-        let failed = matches!(result, FilterResult::Fail { .. });
-        out.push((plugin, result));
-        if failed {
-            break;
+            }) => {
+                row.failure = Some(Box::new(FilterFailure {
+                    reasons,
+                    unresolvable,
+                }));
+                break;
+            }
         }
     }
-    let feasible = !matches!(out.last(), Some((_, FilterResult::Fail { .. })));
-    NodeFilter {
-        node: n.name.to_string(),
-        plugins: out,
-        feasible,
-    }
+    row
 }
 
 /// Runs every Score plugin on the feasible nodes and weights the normalised scores.
@@ -692,37 +856,17 @@ fn score_nodes(
         };
         columns.push(col);
     }
-    nodes
+    feasible
         .iter()
         .enumerate()
-        .map(|(row, n)| {
-            let plugins: Vec<PluginScore> = SCORE_PLUGINS
-                .iter()
-                .zip(&columns)
-                .map(|(&(plugin, weight), col)| match col {
-                    Some((raw, norm)) => PluginScore {
-                        plugin,
-                        raw: raw[row],
-                        normalized: norm[row],
-                        weight,
-                        weighted: norm[row] * weight,
-                        skipped: false,
-                    },
-                    None => PluginScore {
-                        plugin,
-                        raw: 0,
-                        normalized: 0,
-                        weight,
-                        weighted: 0,
-                        skipped: true,
-                    },
-                })
-                .collect();
-            NodeScore {
-                node: n.name.to_string(),
-                total: plugins.iter().map(|p| p.weighted).sum(),
-                plugins,
-            }
+        .map(|(row, &index)| {
+            let scores = std::array::from_fn(|i| {
+                columns
+                    .get(i)
+                    .and_then(Option::as_ref)
+                    .map(|(raw, norm)| (raw[row], norm[row]))
+            });
+            NodeScore::new(u32::try_from(index).unwrap_or(u32::MAX), scores)
         })
         .collect()
 }
@@ -730,16 +874,22 @@ fn score_nodes(
 /// selectHost: the highest total wins; among equal totals each node is kept with
 /// probability 1/k as the k-th tie is met (reservoir sampling), so every tied node is
 /// equally likely.
-fn select_host(scores: &[NodeScore], rng: &mut Rng) -> String {
-    let Some(best) = scores.iter().map(|s| s.total).max() else {
+fn select_host(decision: &Decision, rng: &mut Rng) -> String {
+    let totals: Vec<i64> = decision.scores.iter().map(NodeScore::total).collect();
+    let Some(&best) = totals.iter().max() else {
         return String::new();
     };
     let mut chosen = "";
     let mut ties = 0u64;
-    for s in scores.iter().filter(|s| s.total == best) {
+    for (s, _) in decision
+        .scores
+        .iter()
+        .zip(&totals)
+        .filter(|(_, t)| **t == best)
+    {
         ties += 1;
         if ties == 1 || rng.below(ties) == 0 {
-            chosen = &s.node;
+            chosen = s.node(decision);
         }
     }
     chosen.to_string()
@@ -797,7 +947,7 @@ fn volume_binding_prefilter(pod: &Value, objects: &ClusterObjects<'_>) -> Option
     unbound.then(|| plugins::ERR_UNBOUND_IMMEDIATE_PVC.to_string())
 }
 
-enum NodeNames {
+enum PreFilterNodes {
     All,
     Only(Vec<String>),
     Conflict,
@@ -805,13 +955,13 @@ enum NodeNames {
 
 /// NodeAffinity PreFilter: when every required term names nodes with
 /// `matchFields metadata.name In`, only those nodes are filtered (DaemonSet pods).
-fn node_affinity_prefilter(pod: &Value) -> NodeNames {
+fn node_affinity_prefilter(pod: &Value) -> PreFilterNodes {
     let Some(terms) = pod
         .at("/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms")
         .and_then(Value::as_array)
         .filter(|t| !t.is_empty())
     else {
-        return NodeNames::All;
+        return PreFilterNodes::All;
     };
     let mut union: Vec<String> = Vec::new();
     for t in terms {
@@ -842,7 +992,7 @@ fn node_affinity_prefilter(pod: &Value) -> NodeNames {
         }
         match term_names {
             // A term without a name requirement lets every node through (terms are ORed).
-            None => return NodeNames::All,
+            None => return PreFilterNodes::All,
             Some(names) => {
                 for n in names {
                     if !union.contains(&n) {
@@ -853,9 +1003,9 @@ fn node_affinity_prefilter(pod: &Value) -> NodeNames {
         }
     }
     if union.is_empty() {
-        NodeNames::Conflict
+        PreFilterNodes::Conflict
     } else {
-        NodeNames::Only(union)
+        PreFilterNodes::Only(union)
     }
 }
 
@@ -918,16 +1068,14 @@ fn preempt(
                 let mut others: Vec<NodeView> = views.to_vec();
                 others[idx] = trial.clone();
                 let s = FilterState::new(pod, &others);
-                run_filters(&s, &trial, has_pvcs)
+                run_filters(&s, idx, &trial, has_pvcs)
             } else {
-                run_filters(state, &trial, has_pvcs)
+                run_filters(state, idx, &trial, has_pvcs)
             }
         };
         let row = fits(keep.clone());
-        if !row.feasible {
-            if let Some((_, FilterResult::Fail { reasons: r, .. })) = row.plugins.last() {
-                reasons.extend(r.iter().cloned());
-            }
+        if let Some((_, failure)) = row.failure() {
+            reasons.extend(failure.reasons.iter().cloned());
             continue;
         }
         // Reprieve: most important first (higher priority), keep each that still fits.
@@ -937,7 +1085,7 @@ fn preempt(
         for v in lower {
             let mut trial = kept.clone();
             trial.push(v.clone());
-            if fits(trial.clone()).feasible {
+            if fits(trial.clone()).feasible() {
                 kept = trial;
             } else {
                 victims.push(v);

@@ -80,11 +80,11 @@ fn bound_node(d: &Decision) -> &str {
     }
 }
 
-fn score<'a>(d: &'a Decision, node: &str, plugin: &str) -> &'a PluginScore {
+fn score(d: &Decision, node: &str, plugin: &str) -> PluginScore {
     d.scores
         .iter()
-        .find(|s| s.node == node)
-        .and_then(|s| s.plugins.iter().find(|p| p.plugin == plugin))
+        .find(|s| s.node(d) == node)
+        .and_then(|s| s.plugins().find(|p| p.plugin == plugin))
         .unwrap_or_else(|| panic!("no score for {node}/{plugin}"))
 }
 
@@ -105,18 +105,31 @@ fn corpus_10_memory_1000gi_is_unschedulable_with_exact_message() {
     assert!(d.scores.is_empty());
     // cp stops at TaintToleration; the workers get as far as NodeResourcesFit.
     let cp = &d.filters[0];
-    assert_eq!(cp.node, "cp");
-    assert_eq!(cp.plugins.last().map(|(p, _)| *p), Some("TaintToleration"));
+    assert_eq!(cp.node(&d), "cp");
     assert_eq!(
-        cp.plugins.last().map(|(_, r)| r.clone()),
-        Some(FilterResult::Fail {
-            reasons: vec![TAINT_CP.to_string()],
-            unresolvable: true
-        })
+        cp.plugins().last(),
+        Some((
+            "TaintToleration",
+            FilterResult::Fail {
+                reasons: &[TAINT_CP.to_string()],
+                unresolvable: true
+            }
+        ))
+    );
+    assert_eq!(
+        cp.failure(),
+        Some((
+            "TaintToleration",
+            &FilterFailure {
+                reasons: vec![TAINT_CP.to_string()],
+                unresolvable: true
+            }
+        ))
     );
     let w1 = &d.filters[1];
+    let w1_plugins: Vec<_> = w1.plugins().collect();
     assert_eq!(
-        w1.plugins.iter().map(|(p, _)| *p).collect::<Vec<_>>(),
+        w1_plugins.iter().map(|(p, _)| *p).collect::<Vec<_>>(),
         [
             "NodeUnschedulable",
             "NodeName",
@@ -126,14 +139,16 @@ fn corpus_10_memory_1000gi_is_unschedulable_with_exact_message() {
             "NodeResourcesFit"
         ]
     );
-    assert_eq!(w1.plugins[3].1, FilterResult::Skipped);
+    assert_eq!(w1_plugins[0].1, FilterResult::Pass);
+    assert_eq!(w1_plugins[3].1, FilterResult::Skipped);
     assert_eq!(
-        w1.plugins[5].1,
+        w1_plugins[5].1,
         FilterResult::Fail {
-            reasons: vec!["Insufficient memory".into()],
+            reasons: &["Insufficient memory".to_string()],
             unresolvable: false
         }
     );
+    assert!(!w1.feasible());
 }
 
 #[test]
@@ -192,15 +207,15 @@ fn corpus_15_toleration_for_another_key_still_fails_on_cp() {
     let nodes = reference_nodes();
     let d = run(&p, &infos(&nodes), 3);
     assert!(matches!(bound_node(&d), "w1" | "w2"));
-    assert!(!d.filters[0].feasible);
+    assert!(!d.filters[0].feasible());
     assert_eq!(
-        d.filters[0].plugins.last().map(|(p, _)| *p),
+        d.filters[0].failure().map(|(p, _)| p),
         Some("TaintToleration")
     );
     // A blanket `operator: Exists` toleration does let it onto cp.
     let mut p = p;
     p["spec"]["tolerations"] = json!([{"operator": "Exists"}]);
-    assert!(run(&p, &infos(&nodes), 3).filters[0].feasible);
+    assert!(run(&p, &infos(&nodes), 3).filters[0].feasible());
 }
 
 #[test]
@@ -259,8 +274,7 @@ fn bare_nginx_scores_by_hand() {
     assert_eq!(d.scores.len(), 2);
     for s in &d.scores {
         let row: Vec<(i64, i64, bool)> = s
-            .plugins
-            .iter()
+            .plugins()
             .map(|p| (p.raw, p.weighted, p.skipped))
             .collect();
         assert_eq!(
@@ -275,7 +289,7 @@ fn bare_nginx_scores_by_hand() {
                 (0, 0, false)
             ]
         );
-        assert_eq!(s.total, 395);
+        assert_eq!(s.total(), 395);
     }
 }
 
@@ -308,7 +322,7 @@ fn least_allocated_and_balanced_allocation_by_hand() {
         81
     );
     assert_eq!(
-        d.scores.iter().map(|s| s.total).collect::<Vec<_>>(),
+        d.scores.iter().map(NodeScore::total).collect::<Vec<_>>(),
         [475, 424]
     );
     assert_eq!(bound_node(&d), "w1");
@@ -573,8 +587,8 @@ fn required_anti_affinity_by_hostname() {
     let d = run(&plain, &ni, 1);
     assert_eq!(bound_node(&d), "w2");
     assert_eq!(
-        d.filters[1].plugins.last().map(|(_, r)| r.clone()),
-        Some(FilterResult::Fail {
+        d.filters[1].failure().map(|(_, f)| f.clone()),
+        Some(FilterFailure {
             reasons: vec!["node(s) didn't satisfy existing pods anti-affinity rules".into()],
             unresolvable: false
         })
@@ -673,8 +687,8 @@ fn cordoned_node_and_bound_or_foreign_pods() {
     );
     assert!(d.scores.is_empty());
     assert_eq!(
-        d.filters[1].plugins.last().map(|(_, r)| r.clone()),
-        Some(FilterResult::Fail {
+        d.filters[1].failure().map(|(_, f)| f.clone()),
+        Some(FilterFailure {
             reasons: vec!["node(s) were unschedulable".into()],
             unresolvable: true
         })
@@ -732,7 +746,7 @@ fn large_clusters_filter_from_a_rotating_index() {
         &mut cursor,
         &mut rng,
     );
-    assert_eq!(d.filters[0].node, "n144");
+    assert_eq!(d.filters[0].node(&d), "n144");
     assert_eq!(cursor.next_start_node_index, 288);
 }
 
@@ -833,4 +847,74 @@ fn five_thousand_nodes() {
     assert_eq!((d.filters.len(), d.scores.len()), (500, 500));
     assert_eq!(cursor.next_start_node_index, 500);
     assert!(matches!(d.outcome, Outcome::Bound { .. }));
+}
+
+#[test]
+fn decisions_on_an_unchanged_snapshot_share_the_node_names() {
+    let nodes = reference_nodes();
+    let mut snap = Snapshot::new(&infos(&nodes));
+    let mut cursor = Cursor::default();
+    let mut rng = Rng::new(1);
+    let objects = ClusterObjects::default();
+    let a = schedule_snapshot(&nginx(), &snap, &objects, &mut cursor, &mut rng);
+    let b = schedule_snapshot(&nginx(), &snap, &objects, &mut cursor, &mut rng);
+    assert!(Arc::ptr_eq(&a.node_names, &b.node_names));
+    assert_eq!(
+        a.filters.iter().map(|f| f.node(&a)).collect::<Vec<_>>(),
+        ["cp", "w1", "w2"]
+    );
+    // Replacing a node's object keeps the list; adding a node makes a new one.
+    snap.set_node(&nodes[1]);
+    let c = schedule_snapshot(&nginx(), &snap, &objects, &mut cursor, &mut rng);
+    assert!(Arc::ptr_eq(&a.node_names, &c.node_names));
+    snap.set_node(&node("w3", "2", "4Gi", "110"));
+    let d = schedule_snapshot(&nginx(), &snap, &objects, &mut cursor, &mut rng);
+    assert!(!Arc::ptr_eq(&a.node_names, &d.node_names));
+    assert_eq!(&*d.node_names[3], "w3");
+}
+
+#[test]
+fn scores_too_large_for_the_compact_row_are_kept_exactly() {
+    // Preferred-term weights outside 1–100 (the apiserver would refuse them) give raw
+    // and normalised NodeAffinity scores beyond i32 / i16; they are shown as computed.
+    let p = pod(json!({
+        "affinity": {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+            {"weight": 5_000_000_000i64, "preference": {"matchExpressions": [{"key": "disk", "operator": "In", "values": ["ssd"]}]}},
+            {"weight": -100_000, "preference": {"matchExpressions": [{"key": "disk", "operator": "In", "values": ["hdd"]}]}}]}},
+        "containers": [{"name": "nginx", "image": "nginx"}]}));
+    let mut nodes = reference_nodes();
+    nodes[1]["metadata"]["labels"]["disk"] = json!("hdd");
+    nodes[2]["metadata"]["labels"]["disk"] = json!("ssd");
+    let d = run(&p, &infos(&nodes), 1);
+    let w1 = score(&d, "w1", "NodeAffinity");
+    let w2 = score(&d, "w2", "NodeAffinity");
+    // DefaultNormalizeScore: 100 × raw / max.
+    assert_eq!((w1.raw, w1.normalized, w1.weighted), (-100_000, 0, 0));
+    assert_eq!(
+        (w2.raw, w2.normalized, w2.weighted),
+        (5_000_000_000, 100, 200)
+    );
+    let p = pod(json!({
+        "affinity": {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+            {"weight": 1, "preference": {"matchExpressions": [{"key": "disk", "operator": "In", "values": ["ssd"]}]}},
+            {"weight": -100_000, "preference": {"matchExpressions": [{"key": "disk", "operator": "In", "values": ["hdd"]}]}}]}},
+        "containers": [{"name": "nginx", "image": "nginx"}]}));
+    let d = run(&p, &infos(&nodes), 1);
+    let w1 = score(&d, "w1", "NodeAffinity");
+    assert_eq!(
+        (w1.raw, w1.normalized, w1.weighted),
+        (-100_000, -10_000_000, -20_000_000)
+    );
+    assert_eq!(bound_node(&d), "w2");
+    assert!(
+        d.score_lines()[0].starts_with("w1: TaintToleration 100×3 + NodeAffinity -10000000×2 + ")
+    );
+}
+
+#[test]
+fn decision_rows_stay_small() {
+    // One row per node per cycle is kept in the trace: a 100-node cluster keeps
+    // 100 filter rows and up to 100 score rows for every pod scheduled.
+    assert!(std::mem::size_of::<NodeFilter>() <= 16);
+    assert!(std::mem::size_of::<NodeScore>() <= 56);
 }
