@@ -10,7 +10,9 @@
 //!   cargo bench --no-default-features --bench sim -- 1000    # cases whose name contains "1000"
 //!
 //! `PODFLOW_BENCH_ONCE=1` runs each case once (to profile it under valgrind), and
-//! `PODFLOW_BENCH_BREAKDOWN=1` prints what each part of the trace holds.
+//! `PODFLOW_BENCH_BREAKDOWN=1` prints what each part of the trace holds, and
+//! `PODFLOW_BENCH_COUNT_ONLY=1` counts every case's steps without keeping them (to
+//! measure the world a run builds apart from its trace).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -184,7 +186,7 @@ fn main() {
     ] {
         let cluster = sim::scenarios::scale::cluster(nodes);
         let scenario = sim::scenarios::scale::deployments(pods);
-        let limits = if pods > 3_000 {
+        let limits = if pods > 3_000 || std::env::var_os("PODFLOW_BENCH_COUNT_ONLY").is_some() {
             count_only
         } else {
             sim::limits::Limits::BROWSER

@@ -77,16 +77,15 @@ impl Cache {
 /// detail) has them all.
 pub const SHOWN_NODES: usize = 12;
 
-/// `lines` joined, at most [`SHOWN_NODES`] of them, then how many more there are.
-fn shown(lines: &[String], sep: &str) -> String {
-    if lines.len() <= SHOWN_NODES {
-        return lines.join(sep);
+/// The first [`SHOWN_NODES`] of `lines` joined, then how many more there are. Only the
+/// lines shown are formatted: a 5,000-node cluster filters hundreds of nodes per pod.
+fn shown(lines: impl ExactSizeIterator<Item = String>, sep: &str) -> String {
+    let total = lines.len();
+    let head: Vec<String> = lines.take(SHOWN_NODES).collect();
+    if total <= SHOWN_NODES {
+        return head.join(sep);
     }
-    format!(
-        "{}{sep}… and {} more",
-        lines[..SHOWN_NODES].join(sep),
-        lines.len() - SHOWN_NODES
-    )
+    format!("{}{sep}… and {} more", head.join(sep), total - SHOWN_NODES)
 }
 
 fn identity() -> Identity {
@@ -282,20 +281,20 @@ impl SchedulerComponent {
         let Detail::Scheduling(decision) = detail.as_ref();
         if !decision.filters.is_empty() {
             let feasible = decision.filters.iter().filter(|f| f.feasible()).count();
-            let lines = decision.filter_lines();
+            let lines = || decision.filters.iter().map(|f| decision.filter_line(f));
             ctx.stage_with(super::engine::StageNote {
                 label: "Filter".into(),
                 summary: format!(
                     "{feasible} of {} nodes fit: {}",
                     decision.num_all_nodes,
-                    shown(&lines, "; ")
+                    shown(lines(), "; ")
                 ),
                 payload: Some(Payload::Filters(detail.clone())),
                 narration: note(
                     format!(
                         "The Filter plugins run on every node in order (NodeUnschedulable, NodeName, TaintToleration, \
                          NodeAffinity, NodePorts, NodeResourcesFit, ...). A node is out at its first failing plugin. {}",
-                        shown(&lines, ". ")
+                        shown(lines(), ". ")
                     ),
                     docs::SCHEDULING_FRAMEWORK,
                 ),
@@ -304,14 +303,13 @@ impl SchedulerComponent {
             });
         }
         if !decision.scores.is_empty() {
-            let totals: Vec<String> = decision
+            let totals = decision
                 .scores
                 .iter()
-                .map(|s| format!("{} {}", s.node(decision), s.total()))
-                .collect();
+                .map(|s| format!("{} {}", s.node(decision), s.total()));
             ctx.stage_with(super::engine::StageNote {
                 label: "Score".into(),
-                summary: shown(&totals, ", "),
+                summary: shown(totals, ", "),
                 payload: Some(Payload::Scores(detail.clone())),
                 narration: note(
                     "The Score plugins rate each node that fits from 0 to 100; each score is multiplied by the plugin's \

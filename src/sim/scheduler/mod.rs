@@ -439,18 +439,18 @@ impl Decision {
     /// One line per node filtered: `w1: ✓ passes every filter` or
     /// `cp: ✗ TaintToleration: <reason>`.
     pub fn filter_lines(&self) -> Vec<String> {
-        self.filters
-            .iter()
-            .map(|f| {
-                let verdict = match f.failure() {
-                    Some((plugin, failure)) => {
-                        format!("✗ {plugin}: {}", failure.reasons.join(", "))
-                    }
-                    None => "✓ passes every filter".to_string(),
-                };
-                format!("{}: {verdict}", f.node(self))
-            })
-            .collect()
+        self.filters.iter().map(|f| self.filter_line(f)).collect()
+    }
+
+    /// The [`Decision::filter_lines`] line of one row.
+    pub fn filter_line(&self, f: &NodeFilter) -> String {
+        let verdict = match f.failure() {
+            Some((plugin, failure)) => {
+                format!("✗ {plugin}: {}", failure.reasons.join(", "))
+            }
+            None => "✓ passes every filter".to_string(),
+        };
+        format!("{}: {verdict}", f.node(self))
     }
 
     /// One line per node scored: `w1: TaintToleration 100×3 + … = 300`.
