@@ -20,8 +20,8 @@ use serde_json::{json, Value};
 use super::api;
 use super::clock;
 use super::engine::{
-    api_object, Ctx, Identity, Msg, Request, Resource, Response, Txn, TxnOp, TxnResult, Verb,
-    WatchEvent,
+    api_object, api_shared, Ctx, Identity, Msg, Request, Resource, Response, Txn, TxnOp, TxnResult,
+    Verb, WatchEvent,
 };
 use super::etcd::{EventType, TxnError};
 use super::limits;
@@ -1218,20 +1218,20 @@ impl ApiServer {
                             &req.resource,
                             EventType::Deleted,
                             previous.clone(),
-                            ok.previous.as_ref().map(|kv| (*kv.value).clone()),
+                            ok.previous.as_ref().map(|kv| kv.value.clone()),
                         );
                         previous
                     }
                     _ => match ok.kvs.first() {
                         Some((_, kv)) => {
-                            let obj = Arc::new(api_object(kv));
+                            let obj = api_shared(kv);
                             if !matches!(req.verb, Verb::Get) {
                                 let kind = if kv.version == 1 {
                                     EventType::Added
                                 } else {
                                     EventType::Modified
                                 };
-                                let previous = ok.previous.as_ref().map(|p| (*p.value).clone());
+                                let previous = ok.previous.as_ref().map(|p| p.value.clone());
                                 self.fan_out(ctx, &req.resource, kind, obj.clone(), previous);
                             }
                             obj
@@ -1257,7 +1257,7 @@ impl ApiServer {
         resource: &Resource,
         kind: EventType,
         obj: Arc<Value>,
-        previous: Option<Value>,
+        previous: Option<Arc<Value>>,
     ) {
         // One object for every watcher: the events (and the steps showing them) share it.
         let shared = obj.clone();
@@ -1289,7 +1289,7 @@ impl ApiServer {
         let spec_or_metadata_changed = match (&kind, &previous) {
             (EventType::Modified, Some(prev)) => {
                 prev.get("spec") != obj.get("spec")
-                    || strip_rv(prev.get("metadata")) != strip_rv(obj.get("metadata"))
+                    || !same_metadata(prev.get("metadata"), obj.get("metadata"))
             }
             _ => true,
         };
@@ -1441,7 +1441,7 @@ impl ApiServer {
             (EventType::Added | EventType::Deleted, _) => true,
             (EventType::Modified, Some(prev)) => {
                 prev.get("spec") != obj.get("spec")
-                    || strip_rv(prev.get("metadata")) != strip_rv(obj.get("metadata"))
+                    || !same_metadata(prev.get("metadata"), obj.get("metadata"))
             }
             (EventType::Modified, None) => true,
         };
@@ -1475,12 +1475,19 @@ fn generate_job_selector(job: &mut Value) {
     );
 }
 
-fn strip_rv(meta: Option<&Value>) -> Option<Value> {
-    let mut m = meta.cloned()?;
-    if let Some(o) = m.as_object_mut() {
-        o.remove("resourceVersion");
+/// Whether two objects' metadata are equal but for `resourceVersion`, compared in place.
+fn same_metadata(a: Option<&Value>, b: Option<&Value>) -> bool {
+    match (a, b) {
+        (Some(Value::Object(a)), Some(Value::Object(b))) => {
+            fn fields(
+                m: &serde_json::Map<String, Value>,
+            ) -> impl Iterator<Item = (&String, &Value)> {
+                m.iter().filter(|(k, _)| k.as_str() != "resourceVersion")
+            }
+            fields(a).eq(fields(b))
+        }
+        (a, b) => a == b,
     }
-    Some(m)
 }
 
 fn authenticated(ctx: &Ctx<'_>, who: &Identity) -> bool {

@@ -580,9 +580,16 @@ mod tests {
             assert!(s.get(key).is_some(), "{key} missing");
         }
         let kv = s.get("/registry/minions/w1").unwrap();
+        assert_eq!(
+            kv.value["metadata"]["resourceVersion"],
+            kv.mod_revision.to_string(),
+            "stored values carry their mod_revision as resourceVersion"
+        );
         assert!(
-            kv.value["metadata"].get("resourceVersion").is_none(),
-            "etcd values are stored without resourceVersion"
+            crate::sim::etcd::stored_form(&kv.value)["metadata"]
+                .get("resourceVersion")
+                .is_none(),
+            "etcd is shown storing values without resourceVersion"
         );
         assert!(s
             .get("/registry/clusterrolebindings/kubeadm:cluster-admins")

@@ -5,8 +5,11 @@
 //! - every successful write bumps the store-wide revision by exactly one;
 //! - a key's `version` is 1 on creation and grows by one per modification; deleting the key
 //!   removes it (a later re-creation starts again at version 1);
-//! - Kubernetes' `metadata.resourceVersion` equals the key's `mod_revision`; the caller
-//!   (kube-apiserver) stamps it, because only the apiserver talks to etcd.
+//! - Kubernetes' `metadata.resourceVersion` equals the key's `mod_revision`. Real etcd
+//!   stores objects without it and the apiserver sets it on every read; podflow stamps it
+//!   into the stored value on write instead ([`stamp`]), so the object every reader and
+//!   watcher gets is the stored one, shared, not a copy made per read. Where a learner
+//!   sees what etcd holds, it is shown without the field ([`stored_form`]).
 //!
 //! [`Snapshot`] is a persistent map (`imbl::OrdMap`): cloning it is O(1) and shares
 //! structure, so every step of a trace can keep its own.
@@ -103,13 +106,14 @@ impl Snapshot {
             return Err(TxnError::AlreadyExists);
         }
         self.revision += 1;
+        let value = stamp(value.into(), self.revision);
         self.kvs.insert(
             Arc::from(key),
             Arc::new(KeyValue {
                 create_revision: self.revision,
                 mod_revision: self.revision,
                 version: 1,
-                value: value.into(),
+                value,
             }),
         );
         Ok(self.revision)
@@ -133,7 +137,7 @@ impl Snapshot {
             create_revision: old.create_revision,
             mod_revision: self.revision + 1,
             version: old.version + 1,
-            value: value.into(),
+            value: stamp(value.into(), self.revision + 1),
         };
         self.revision += 1;
         self.kvs.insert(Arc::from(key), Arc::new(kv));
@@ -148,6 +152,40 @@ impl Snapshot {
         self.revision += 1;
         Ok(self.revision)
     }
+}
+
+/// `value` with `metadata.resourceVersion` set to `revision` (values without `metadata`
+/// are left as they are). The value is copied only when it is shared and not already
+/// stamped: the engine stamps a transaction's value before anything else holds it.
+pub fn stamp(mut value: Arc<Value>, revision: u64) -> Arc<Value> {
+    let wanted = revision.to_string();
+    let current = value
+        .get("metadata")
+        .filter(|m| m.is_object())
+        .map(|m| m.get("resourceVersion").and_then(Value::as_str));
+    match current {
+        None => value,
+        Some(Some(rv)) if rv == wanted => value,
+        Some(_) => {
+            if let Some(meta) = Arc::make_mut(&mut value)
+                .get_mut("metadata")
+                .and_then(Value::as_object_mut)
+            {
+                meta.insert("resourceVersion".into(), Value::String(wanted));
+            }
+            value
+        }
+    }
+}
+
+/// The object as etcd really stores it: without `metadata.resourceVersion`, which is
+/// the key's mod_revision (see the module docs).
+pub fn stored_form(value: &Value) -> Value {
+    let mut out = value.clone();
+    if let Some(meta) = out.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.remove("resourceVersion");
+    }
+    out
 }
 
 /// The etcd key for an object (B.3.1): `/registry/<resource>/<namespace>/<name>`, or

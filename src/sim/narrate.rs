@@ -152,7 +152,7 @@ pub fn describe(from: &Component, to: &Component, msg: &Msg) -> Option<Described
                 label,
                 summary,
                 payload: match &txn.op {
-                    TxnOp::Create { value, .. } | TxnOp::Update { value, .. } => Some(Payload::Json(value.clone())),
+                    TxnOp::Create { value, .. } | TxnOp::Update { value, .. } => Some(Payload::Stored(value.clone())),
                     _ => None,
                 },
                 narration: note(

@@ -117,6 +117,10 @@ pub enum Payload {
     Text(String),
     /// A JSON object, pretty-printed when shown.
     Json(Arc<serde_json::Value>),
+    /// An object written to etcd, shown as etcd stores it: without
+    /// `metadata.resourceVersion`, which podflow's stored values carry
+    /// ([`etcd::stamp`](super::etcd::stamp)).
+    Stored(Arc<serde_json::Value>),
     /// An HTTP request: the request line and headers, then the JSON body if any.
     Http {
         head: String,
@@ -135,6 +139,7 @@ impl Payload {
         match self {
             Payload::Text(text) => Cow::Borrowed(text),
             Payload::Json(value) => Cow::Owned(pretty(value)),
+            Payload::Stored(value) => Cow::Owned(pretty(&super::etcd::stored_form(value))),
             Payload::Http { head, body: None } => Cow::Borrowed(head),
             Payload::Http {
                 head,
@@ -162,7 +167,7 @@ impl Payload {
     /// The JSON value carried: the object, or the request's body.
     pub fn json(&self) -> Option<&serde_json::Value> {
         match self {
-            Payload::Json(value) => Some(value),
+            Payload::Json(value) | Payload::Stored(value) => Some(value),
             Payload::Http { body, .. } => body.as_deref(),
             Payload::Text(_) | Payload::Filters(_) | Payload::Scores(_) => None,
         }

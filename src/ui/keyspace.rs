@@ -143,7 +143,8 @@ pub fn yaml_at(etcd: &Snapshot, key: &str) -> Option<String> {
 /// The value under `key` as etcd stores it (without `metadata.resourceVersion`, which is
 /// the key's mod_revision and so changes with every write): what history diffs compare.
 pub fn stored_yaml_at(etcd: &Snapshot, key: &str) -> Option<String> {
-    etcd.get(key).map(|kv| print::to_yaml(&kv.value))
+    etcd.get(key)
+        .map(|kv| print::to_yaml(&crate::sim::etcd::stored_form(&kv.value)))
 }
 
 /// The watch event a step delivers: (event type, etcd key, resourceVersion), for a
