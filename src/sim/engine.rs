@@ -772,9 +772,21 @@ impl Engine {
 
     /// Runs until only background work is left, or `horizon_ms`, or the step limit.
     pub fn run(&mut self, horizon_ms: u64) {
+        self.run_some(horizon_ms, usize::MAX);
+    }
+
+    /// [`Engine::run`] in slices: delivers at most `budget` messages and returns whether
+    /// the run is over. The steps are the same however a run is sliced, so a UI can show
+    /// the first messages of a large run while the rest is simulated.
+    pub fn run_some(&mut self, horizon_ms: u64, budget: usize) -> bool {
         let capped = horizon_ms > limits::MAX_SIM_TIME_MS;
         let horizon_ms = horizon_ms.min(limits::MAX_SIM_TIME_MS);
+        let mut left = budget;
         while self.foreground > 0 {
+            if left == 0 {
+                return false;
+            }
+            left -= 1;
             let Some(((at, _), envelope)) = self.queue.pop_first() else {
                 break;
             };
@@ -801,6 +813,25 @@ impl Engine {
             }
             self.now = at;
             self.deliver(envelope);
+        }
+        // Over: nothing more to deliver before the horizon, or a limit was hit.
+        true
+    }
+
+    /// Messages delivered so far.
+    pub fn delivered(&self) -> usize {
+        self.delivered
+    }
+
+    /// The trace of the messages delivered so far (a copy; [`Engine::into_trace`] once
+    /// the run is over).
+    pub fn trace_so_far(&self) -> Trace {
+        Trace {
+            steps: self.steps.clone(),
+            initial: self.initial.clone(),
+            kubectl: self.kubectl.output.clone(),
+            truncated: None,
+            delivered: self.delivered,
         }
     }
 

@@ -135,17 +135,131 @@ pub fn run_with(
     horizon_ms: u64,
     limits: limits::Limits,
 ) -> Trace {
-    let mut engine = engine::Engine::with_installed(cluster, installed.clone(), seed);
-    engine.set_limits(limits);
-    let mut errors = Vec::new();
-    for (at, line) in &scenario.commands {
-        match kubectl::client::parse_command(line, &scenario.files) {
-            Ok(command) => engine.command(*at, command),
-            Err(e) => errors.push(e),
+    let mut run = Run::start(scenario, cluster, installed, seed, horizon_ms, limits);
+    run.advance(usize::MAX);
+    run.finish()
+}
+
+/// A run simulated in slices ([`Run::advance`]), so that the app can show the first
+/// messages of a large run at once and simulate the rest without freezing the page.
+/// However it is sliced, a run's trace is the same as [`run_with`]'s: the first `n`
+/// steps of a partial trace are the first `n` steps of the whole one.
+pub struct Run {
+    engine: engine::Engine,
+    horizon_ms: u64,
+    /// kubectl's own errors (commands that did not parse), printed after its output.
+    errors: Vec<String>,
+    over: bool,
+}
+
+impl Run {
+    pub fn start(
+        scenario: &Scenario,
+        cluster: &Cluster,
+        installed: &etcd::Snapshot,
+        seed: u64,
+        horizon_ms: u64,
+        limits: limits::Limits,
+    ) -> Run {
+        let mut engine = engine::Engine::with_installed(cluster, installed.clone(), seed);
+        engine.set_limits(limits);
+        let mut errors = Vec::new();
+        for (at, line) in &scenario.commands {
+            match kubectl::client::parse_command(line, &scenario.files) {
+                Ok(command) => engine.command(*at, command),
+                Err(e) => errors.push(e),
+            }
+        }
+        Run {
+            engine,
+            horizon_ms,
+            errors,
+            over: false,
         }
     }
-    engine.run(horizon_ms);
-    let mut trace = engine.into_trace();
-    trace.kubectl.extend(errors);
-    trace
+
+    /// Delivers at most `budget` more messages; returns whether the run is over.
+    pub fn advance(&mut self, budget: usize) -> bool {
+        if !self.over {
+            self.over = self.engine.run_some(self.horizon_ms, budget);
+        }
+        self.over
+    }
+
+    pub fn is_over(&self) -> bool {
+        self.over
+    }
+
+    /// Messages delivered so far.
+    pub fn delivered(&self) -> usize {
+        self.engine.delivered()
+    }
+
+    /// The steps so far, as a trace (a copy: O(steps so far)).
+    pub fn trace_so_far(&self) -> Trace {
+        let mut trace = self.engine.trace_so_far();
+        trace.kubectl.extend(self.errors.iter().cloned());
+        trace
+    }
+
+    /// The trace of the whole run (call once [`Run::advance`] returned true; before that,
+    /// the trace stops where the run was).
+    pub fn finish(self) -> Trace {
+        let mut trace = self.engine.into_trace();
+        trace.kubectl.extend(self.errors);
+        trace
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run sliced into small pieces gives the trace of a run in one go, and every
+    /// partial trace is a prefix of it.
+    #[test]
+    fn a_sliced_run_is_the_same_run() {
+        let cluster = Cluster::default();
+        let installed = cluster.install();
+        let mut scenario = Scenario::default();
+        scenario.files.insert(
+            MANIFEST_FILE.into(),
+            scenarios::scale::deployment_with_service(3),
+        );
+        scenario
+            .commands
+            .push((0, format!("kubectl apply -f {MANIFEST_FILE}")));
+        scenario.commands.push((1, "kubectl nonsense".into()));
+        let whole = run_with(
+            &scenario,
+            &cluster,
+            &installed,
+            7,
+            DEFAULT_HORIZON_MS,
+            limits::Limits::BROWSER,
+        );
+        let mut run = Run::start(
+            &scenario,
+            &cluster,
+            &installed,
+            7,
+            DEFAULT_HORIZON_MS,
+            limits::Limits::BROWSER,
+        );
+        let mut slices = 0;
+        while !run.advance(37) {
+            slices += 1;
+            let partial = run.trace_so_far();
+            assert_eq!(partial.steps.len(), run.delivered());
+            for (a, b) in partial.steps.iter().zip(&whole.steps) {
+                assert_eq!(a.to_string(), b.to_string());
+            }
+        }
+        assert!(slices > 3, "the run took {slices} slices");
+        assert!(run.advance(37), "a run that is over stays over");
+        let sliced = run.finish();
+        assert_eq!(sliced.to_string(), whole.to_string());
+        assert_eq!(sliced.kubectl, whole.kubectl);
+        assert!(whole.kubectl.iter().any(|l| l.contains("nonsense")));
+    }
 }
