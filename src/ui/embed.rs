@@ -195,7 +195,7 @@ fn apply_lesson(state: AppState, alerts: Alerts, lesson: &Lesson) {
     let last = state.steps().saturating_sub(1);
     state
         .cursor
-        .set(lesson.step.map_or(0, |s| s.saturating_sub(1)).min(last));
+        .set(state.cursor_for(lesson.step.map_or(0, |s| s.saturating_sub(1))));
     if let Some(speed) = lesson.speed {
         state.speed.set(speed.clamp(1, 60));
     }
@@ -367,7 +367,7 @@ fn act(state: AppState, message: Incoming, view: &View) {
         }
         Incoming::Step(step) => {
             state.playing.set(false);
-            state.cursor.set((step - 1).min(last));
+            state.cursor.set(state.cursor_for(step - 1));
         }
         Incoming::Play => {
             if state.position() >= last {

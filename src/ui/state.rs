@@ -8,12 +8,30 @@
 //!                                 learner's kubectl commands) ─► simulation
 //! selected: RwSignal<Option<String>> (the pod the describe panel shows)
 //! ```
+//!
+//! A large run is shown before it is over: the simulation memo runs the first
+//! [`PREVIEW_DELIVERIES`] messages and shows their trace at once; a task then simulates
+//! the rest in slices of about [`SLICE_MS`] between frames (the page stays responsive,
+//! `progress` counts the messages) and swaps the whole trace in. A partial trace is a
+//! prefix of the whole one ([`sim::Run`]), so the cursor keeps its step. An edit starts
+//! a new run and the old one is dropped at its next slice.
 
 use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use crate::sim::{self, cluster::Cluster, trace::Trace, Scenario, Simulation};
+use crate::sim::{self, cluster::Cluster, trace::Trace, Run, Scenario, Simulation};
+
+/// Messages simulated before a run is first shown. A small run (the nginx pod is about
+/// 80) is over well before; a 3,000-pod Deployment (about 150,000) shows its first
+/// pods' messages within a few hundred milliseconds and simulates the rest afterwards.
+pub const PREVIEW_DELIVERIES: usize = 4_000;
+
+/// How long one slice of the rest of a large run may take before the page gets a frame.
+pub const SLICE_MS: f64 = 40.0;
+
+/// Messages simulated between two looks at the clock within a slice.
+const DELIVERIES_PER_CHECK: usize = 250;
 
 /// An `Arc` compared by identity, so a memo holding a large value notices a change in
 /// O(1) and never walks the value.
@@ -60,8 +78,15 @@ pub struct AppState {
     /// The pod the learner clicked in the cluster view and the describe panel shows, as
     /// `namespace/name`; `None`: the manifest's first pod.
     pub selected: RwSignal<Option<String>>,
-    /// The latest simulation of the manifest, whether or not it parsed.
+    /// The latest simulation of the manifest, whether or not it parsed. For a large run,
+    /// first its first messages, then the whole run once simulated.
     pub simulation: Memo<Shared<Simulation>>,
+    /// Steps simulated so far while the rest of a large run is being simulated;
+    /// `None` when the shown run is whole.
+    pub progress: RwSignal<Option<usize>>,
+    /// True while the shown trace is the first part of a run still being simulated: a
+    /// step beyond its end (from a link or a host page) is kept for the whole trace.
+    pub partial: Memo<bool>,
     /// The last trace of a manifest that parsed; kept while the text is invalid.
     pub trace: Memo<Shared<Trace>>,
     /// True while the editor text has errors and `trace` is the last good one.
@@ -76,17 +101,67 @@ impl AppState {
         let commands = RwSignal::new(Vec::new());
         // The cluster's keyspace is installed once per cluster, not on every edit.
         let installed = Memo::new(move |_| Shared(Arc::new(cluster.get().install())));
-        let simulation = Memo::new(move |_| {
+        // Each run gets a generation; the task finishing a large run only delivers its
+        // trace if no edit started another run meanwhile.
+        let generation = StoredValue::new(0u64);
+        let unfinished: StoredValue<Option<(u64, Run)>, LocalStorage> =
+            StoredValue::new_local(None);
+        let finished: RwSignal<Option<(u64, Shared<Simulation>)>> = RwSignal::new(None);
+        let progress = RwSignal::new(None);
+        let preview = Memo::new(move |_| {
             let text = manifest.get();
             let cluster = cluster.get();
             let scenario = apply.with(|a| commands.with(|c| scenario(&text, a, c)));
-            let trace = installed.with(|i| {
-                sim::run_installed(&scenario, &cluster, i, SEED, sim::DEFAULT_HORIZON_MS)
+            let mut run = installed.with(|i| {
+                Run::start(
+                    &scenario,
+                    &cluster,
+                    i,
+                    SEED,
+                    sim::DEFAULT_HORIZON_MS,
+                    sim::limits::Limits::BROWSER,
+                )
             });
-            Shared(Arc::new(Simulation {
-                parsed: sim::manifest::parse(&text),
-                trace: Arc::new(trace),
-            }))
+            let over = run.advance(PREVIEW_DELIVERIES);
+            let id = generation.get_value() + 1;
+            generation.set_value(id);
+            let trace = if over {
+                unfinished.set_value(None);
+                run.finish()
+            } else {
+                let so_far = run.trace_so_far();
+                // Not reactive state: the task started below takes it from here.
+                unfinished.set_value(Some((id, run)));
+                so_far
+            };
+            Preview {
+                id,
+                over,
+                simulation: Shared(Arc::new(Simulation {
+                    parsed: sim::manifest::parse(&text),
+                    trace: Arc::new(trace),
+                })),
+            }
+        });
+        Effect::new(move |_| {
+            let (id, over) = preview.with(|p| (p.id, p.over));
+            if over {
+                progress.set(None);
+                return;
+            }
+            progress.set(Some(0));
+            leptos::task::spawn_local(finish_run(id, unfinished, finished, progress, manifest));
+        });
+        let partial = Memo::new(move |_| {
+            let (id, over) = preview.with(|p| (p.id, p.over));
+            !over && finished.with(|f| f.as_ref().is_none_or(|(done, _)| *done != id))
+        });
+        let simulation = Memo::new(move |_| {
+            let preview = preview.get();
+            finished.with(|f| match f {
+                Some((id, whole)) if *id == preview.id => whole.clone(),
+                _ => preview.simulation.clone(),
+            })
         });
         let trace = Memo::new(move |previous: Option<&Shared<Trace>>| {
             let simulation = simulation.get();
@@ -106,6 +181,8 @@ impl AppState {
             commands,
             selected: RwSignal::new(None),
             simulation,
+            progress,
+            partial,
             trace,
             stale,
         }
@@ -116,10 +193,81 @@ impl AppState {
         self.trace.with(|t| t.steps.len())
     }
 
+    /// Where a step asked for from outside (a link's `step=`, a host page's
+    /// `podflow:step`) puts the cursor: clamped to the trace, unless the trace is the
+    /// first part of a run still being simulated, whose whole trace may hold the step.
+    pub fn cursor_for(&self, index: usize) -> usize {
+        if self.partial.get_untracked() {
+            index
+        } else {
+            index.min(self.steps().saturating_sub(1))
+        }
+    }
+
     /// The cursor clamped to the trace.
     pub fn position(&self) -> usize {
         let len = self.steps();
         self.cursor.get().min(len.saturating_sub(1))
+    }
+}
+
+/// A run as first shown: whole, or its first messages while the rest is simulated.
+#[derive(Clone)]
+struct Preview {
+    id: u64,
+    over: bool,
+    simulation: Shared<Simulation>,
+}
+
+impl PartialEq for Preview {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+/// Simulates the rest of run `id` in slices of about [`SLICE_MS`], yielding a frame
+/// between slices, then delivers its whole trace to `finished`. Stops at the first slice
+/// after another run replaced it.
+async fn finish_run(
+    id: u64,
+    unfinished: StoredValue<Option<(u64, Run)>, LocalStorage>,
+    finished: RwSignal<Option<(u64, Shared<Simulation>)>>,
+    progress: RwSignal<Option<usize>>,
+    manifest: RwSignal<String>,
+) {
+    loop {
+        gloo_timers::future::TimeoutFuture::new(0).await;
+        let sliced = unfinished.try_update_value(|slot| match slot {
+            Some((current, run)) if *current == id => {
+                let start = js_sys::Date::now();
+                let mut over = run.advance(DELIVERIES_PER_CHECK);
+                while !over && js_sys::Date::now() - start < SLICE_MS {
+                    over = run.advance(DELIVERIES_PER_CHECK);
+                }
+                Some((over, run.delivered()))
+            }
+            _ => None,
+        });
+        match sliced.flatten() {
+            None => return,
+            Some((false, delivered)) => progress.set(Some(delivered)),
+            Some((true, _)) => {
+                let Some(Some((_, run))) = unfinished.try_update_value(Option::take) else {
+                    return;
+                };
+                let trace = run.finish();
+                let parsed = manifest.with_untracked(|text| sim::manifest::parse(text));
+                finished.set(Some((
+                    id,
+                    Shared(Arc::new(Simulation {
+                        parsed,
+                        trace: Arc::new(trace),
+                    })),
+                )));
+                progress.set(None);
+                return;
+            }
+        }
     }
 }
 

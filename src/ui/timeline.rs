@@ -145,6 +145,10 @@ pub fn Timeline() -> impl IntoView {
                 {move || if empty() { "no steps".to_string() } else { format!("step {} of {}", state.position() + 1, len()) }}
             </span>
             <span class="clock">{now}</span>
+            // A large run is shown from its first messages while the rest is simulated.
+            {move || state.progress.get().map(|n| view! {
+                <span class="simulating" role="status">{format!("simulating the rest… {} steps so far", group(n))}</span>
+            })}
             // A bound of podflow's own stopped the run early: say which, never silently.
             {move || state.trace.with(|t| t.truncated.clone()).map(|why| view! {
                 <span class="truncated" role="status">{format!("stopped early: {why}")}</span>
@@ -174,5 +178,29 @@ fn icon(path: &'static str) -> impl IntoView {
         <svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
             <path d=path fill="currentColor" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round"/>
         </svg>
+    }
+}
+
+/// `12345` → `12,345`.
+fn group(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(super::group(0), "0");
+        assert_eq!(super::group(999), "999");
+        assert_eq!(super::group(12_345), "12,345");
+        assert_eq!(super::group(1_234_567), "1,234,567");
     }
 }

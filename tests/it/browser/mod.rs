@@ -8,6 +8,7 @@
 mod embed;
 mod harness;
 mod hostile;
+mod large;
 mod link;
 
 use harness::Browser;
