@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! manifest: RwSignal<String> ─► simulation: Memo ─► trace (last good) ─► panels
-//! cursor:   RwSignal<usize>  ───────────────────────────────────────────┘
+//! cursor:   RwSignal<usize>  ───────────────────────────────────────────┤
+//!                                  (trace, cursor) ─► etcd: Memo (keyspace at the cursor) ─► panels
 //! playing:  RwSignal<bool>   (the playback timer writes the cursor only)
 //! apply, commands: RwSignal   ─► (the scenario: the manifest applied at 0 s, then the
 //!                                 learner's kubectl commands) ─► simulation
@@ -13,7 +14,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use crate::sim::{self, cluster::Cluster, trace::Trace, Scenario, Simulation};
+use crate::sim::{self, cluster::Cluster, etcd::Snapshot, trace::Trace, Scenario, Simulation};
 
 /// An `Arc` compared by identity, so a memo holding a large value notices a change in
 /// O(1) and never walks the value.
@@ -66,6 +67,9 @@ pub struct AppState {
     pub trace: Memo<Shared<Trace>>,
     /// True while the editor text has errors and `trace` is the last good one.
     pub stale: Memo<bool>,
+    /// etcd's keyspace at the cursor: rebuilt once per cursor move (a checkpoint and the
+    /// writes since, [`Trace::etcd_at`]) for every panel that reads it.
+    pub etcd: Memo<Shared<Snapshot>>,
 }
 
 impl AppState {
@@ -96,9 +100,15 @@ impl AppState {
             }
         });
         let stale = Memo::new(move |_| simulation.with(|s| s.parsed.has_errors()));
+        let cursor = RwSignal::new(0);
+        // etcd_at clamps the cursor to the trace, as `position` does.
+        let etcd = Memo::new(move |_| {
+            let at = cursor.get();
+            trace.with(|t| Shared(Arc::new(t.etcd_at(at))))
+        });
         AppState {
             manifest,
-            cursor: RwSignal::new(0),
+            cursor,
             playing: RwSignal::new(false),
             speed: RwSignal::new(4),
             cluster,
@@ -108,6 +118,7 @@ impl AppState {
             simulation,
             trace,
             stale,
+            etcd,
         }
     }
 
