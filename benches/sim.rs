@@ -106,12 +106,14 @@ fn breakdown(mut trace: Trace) {
     part("scheduler details", &mut |t| {
         t.steps.iter_mut().for_each(|s| s.detail = None)
     });
-    part("writes", &mut |t| {
-        t.steps.iter_mut().for_each(|s| s.writes = Vec::new())
-    });
-    part("etcd snapshots", &mut |t| {
-        t.steps.iter_mut().for_each(|s| s.etcd = Default::default());
+    // The keyspace at every step: full snapshots every CHECKPOINT_WRITES writing steps,
+    // then each step's writes (keys and the values written, which the snapshots share).
+    part("etcd checkpoints", &mut |t| {
+        t.checkpoints = Vec::new();
         t.initial = Default::default();
+    });
+    part("etcd writes (keys, values)", &mut |t| {
+        t.steps.iter_mut().for_each(|s| s.writes = Vec::new())
     });
     part("the rest (steps, kubectl)", &mut |t| *t = Trace::default());
 }

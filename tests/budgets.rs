@@ -30,32 +30,33 @@ struct Budget {
 const KIB: usize = 1024;
 
 /// Measured with `cargo test` (test profile, x86_64 Linux, rustc 1.95), plus 10 %:
-/// nginx 76 steps / 913 KiB peak / 736 KiB kept; installed once 76 / 552 / 379;
-/// Deployment + Service 327 / 2,379 / 2,046; 100 pods on 10 nodes 6,712 / 44,990 / 40,278.
+/// nginx 76 steps / 900 KiB peak / 720 KiB kept; installed once 76 / 539 / 363;
+/// Deployment + Service 327 / 2,318 / 1,977; 100 pods on 10 nodes 6,712 / 42,357 / 37,610
+/// (etcd checkpoints instead of a snapshot per step).
 const BUDGETS: &[Budget] = &[
     Budget {
         name: "nginx pod",
         steps: 84,
-        peak_bytes: 1_005 * KIB,
-        trace_bytes: 810 * KIB,
+        peak_bytes: 990 * KIB,
+        trace_bytes: 792 * KIB,
     },
     Budget {
         name: "nginx pod, cluster installed once",
         steps: 84,
-        peak_bytes: 607 * KIB,
-        trace_bytes: 417 * KIB,
+        peak_bytes: 593 * KIB,
+        trace_bytes: 399 * KIB,
     },
     Budget {
         name: "3-replica Deployment + Service",
         steps: 360,
-        peak_bytes: 2_617 * KIB,
-        trace_bytes: 2_251 * KIB,
+        peak_bytes: 2_550 * KIB,
+        trace_bytes: 2_175 * KIB,
     },
     Budget {
         name: "100 pods (Deployment) on 10 nodes",
         steps: 7_400,
-        peak_bytes: 49_489 * KIB,
-        trace_bytes: 44_306 * KIB,
+        peak_bytes: 46_593 * KIB,
+        trace_bytes: 41_371 * KIB,
     },
 ];
 

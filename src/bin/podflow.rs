@@ -447,7 +447,7 @@ fn execute(o: &Options) -> Result<u8, String> {
         .iter()
         .any(|l| l.starts_with("error") || l.starts_with("Error") || l.contains(" is invalid: "));
     let end = trace.steps.last().map_or(0, |s| s.at_ms);
-    let etcd = trace.etcd_at(usize::MAX);
+    let etcd = &trace.etcd_at(usize::MAX);
     let pods: Vec<Value> = etcd
         .range("/registry/pods/")
         .map(|(_, kv)| sim::engine::api_object(kv))

@@ -43,18 +43,17 @@ fn active(pod: &Value) -> bool {
 /// active pods, and a Deployment's ReplicaSets together at most `replicas + maxSurge`
 /// (the new ReplicaSet's `deployment.kubernetes.io/max-replicas`).
 pub fn replica_sets_never_overshoot(t: &Trace) -> Result<(), String> {
-    for (i, s) in t.steps.iter().enumerate() {
-        for key in &s.writes {
-            let Some(kv) = s.etcd.get(key) else { continue };
-            if !key.starts_with("/registry/pods/") || kv.version != 1 {
+    for (i, (s, etcd)) in t.steps_with_etcd().enumerate() {
+        for w in &s.writes {
+            let Some(kv) = &w.value else { continue };
+            if !w.key.starts_with("/registry/pods/") || kv.version != 1 {
                 continue;
             }
             let Some(owner) = controller_uid(&kv.value) else {
                 continue;
             };
             let ns = object::namespace(&kv.value);
-            let Some(rs) = s
-                .etcd
+            let Some(rs) = etcd
                 .range(&format!("/registry/replicasets/{ns}/"))
                 .map(|(_, kv)| kv.value.as_ref())
                 .find(|rs| object::str_at(rs, "/metadata/uid") == owner)
@@ -62,8 +61,7 @@ pub fn replica_sets_never_overshoot(t: &Trace) -> Result<(), String> {
                 continue;
             };
             let count = |uid: &str| {
-                s.etcd
-                    .range(&format!("/registry/pods/{ns}/"))
+                etcd.range(&format!("/registry/pods/{ns}/"))
                     .filter(|(_, p)| active(&p.value) && controller_uid(&p.value) == Some(uid))
                     .count() as i64
             };
@@ -81,8 +79,7 @@ pub fn replica_sets_never_overshoot(t: &Trace) -> Result<(), String> {
                     .and_then(Value::as_str)
                     .and_then(|m| m.parse::<i64>().ok()),
             ) {
-                let total: i64 = s
-                    .etcd
+                let total: i64 = etcd
                     .range(&format!("/registry/replicasets/{ns}/"))
                     .filter(|(_, r)| controller_uid(&r.value) == Some(deployment))
                     .map(|(_, r)| count(object::str_at(&r.value, "/metadata/uid")))
@@ -102,21 +99,19 @@ pub fn replica_sets_never_overshoot(t: &Trace) -> Result<(), String> {
 /// Whenever an EndpointSlice is written, each endpoint is a pod its Service selects, at
 /// the pod's IP, and an endpoint marked ready is a ready pod.
 pub fn endpoint_slices_list_selected_pods(t: &Trace) -> Result<(), String> {
-    for (i, s) in t.steps.iter().enumerate() {
-        for key in s
+    for (i, (s, etcd)) in t.steps_with_etcd().enumerate() {
+        for w in s
             .writes
             .iter()
-            .filter(|k| k.starts_with("/registry/endpointslices/"))
+            .filter(|w| w.key.starts_with("/registry/endpointslices/"))
         {
-            let Some(slice) = s.etcd.get(key).map(|kv| kv.value.as_ref()) else {
+            let key = w.key();
+            let Some(slice) = w.value.as_ref().map(|kv| kv.value.as_ref()) else {
                 continue;
             };
             let ns = object::namespace(slice);
             let svc_name = object::str_at(slice, "/metadata/labels/kubernetes.io~1service-name");
-            let Some(svc) = s
-                .etcd
-                .get(&format!("/registry/services/specs/{ns}/{svc_name}"))
-            else {
+            let Some(svc) = etcd.get(&format!("/registry/services/specs/{ns}/{svc_name}")) else {
                 continue;
             };
             let Some(selector) = svc.value.at("/spec/selector").and_then(Value::as_object) else {
@@ -129,7 +124,7 @@ pub fn endpoint_slices_list_selected_pods(t: &Trace) -> Result<(), String> {
                 .flatten()
             {
                 let pod_name = object::str_at(e, "/targetRef/name");
-                let Some(pod) = s.etcd.get(&format!("/registry/pods/{ns}/{pod_name}")) else {
+                let Some(pod) = etcd.get(&format!("/registry/pods/{ns}/{pod_name}")) else {
                     return Err(format!(
                         "step {i}: {key} lists pod {pod_name}, which does not exist"
                     ));
@@ -171,17 +166,16 @@ pub fn endpoint_slices_list_selected_pods(t: &Trace) -> Result<(), String> {
 /// Every kube-proxy sync writes, for each Service port with a ready endpoint, the chain
 /// named `KUBE-SVC-` + base32(sha256(servicePortName + protocol))[:16].
 pub fn proxy_chains_are_named_by_their_service_ports(t: &Trace) -> Result<(), String> {
-    for (i, s) in t.steps.iter().enumerate() {
+    for (i, (s, etcd)) in t.steps_with_etcd().enumerate() {
         if s.label != "iptables-restore" || !matches!(s.from, Component::KubeProxy(_)) {
             continue;
         }
         let payload = s.payload.as_ref().and_then(|p| p.as_text()).unwrap_or("");
-        let slices: Vec<&Value> = s
-            .etcd
+        let slices: Vec<&Value> = etcd
             .range("/registry/endpointslices/")
             .map(|(_, kv)| kv.value.as_ref())
             .collect();
-        for (_, kv) in s.etcd.range("/registry/services/specs/") {
+        for (_, kv) in etcd.range("/registry/services/specs/") {
             let svc = kv.value.as_ref();
             for sp in super::proxy::service_ports(svc) {
                 let ready = super::proxy::endpoints_for(&sp, &slices, "")
@@ -217,7 +211,7 @@ pub fn only_apiserver_talks_to_etcd(t: &Trace) -> Result<(), String> {
 pub fn revisions_never_go_back(t: &Trace) -> Result<(), String> {
     let mut last = t.initial.revision();
     for (i, s) in t.steps.iter().enumerate() {
-        let rev = s.etcd.revision();
+        let rev = s.revision;
         if rev < last {
             return Err(format!("step {i}: revision went from {last} back to {rev}"));
         }
@@ -288,8 +282,9 @@ fn pods(s: &Snapshot) -> impl Iterator<Item = (&str, &Value)> {
 pub fn node_name_set_once_by_a_binding(t: &Trace) -> Result<(), String> {
     let mut bound: BTreeMap<String, String> = BTreeMap::new();
     for (i, s) in t.steps.iter().enumerate() {
-        for key in &s.writes {
-            let Some(kv) = s.etcd.get(key) else {
+        for w in &s.writes {
+            let key = w.key();
+            let Some(kv) = &w.value else {
                 bound.remove(key);
                 continue;
             };
@@ -314,11 +309,11 @@ pub fn node_name_set_once_by_a_binding(t: &Trace) -> Result<(), String> {
                             "step {i}: {key} got spec.nodeName without a Binding"
                         ));
                     }
-                    bound.insert(key.clone(), node.to_string());
+                    bound.insert(key.to_string(), node.to_string());
                 }
                 None if !node.is_empty() => {
                     // Created with spec.nodeName set: bypasses the scheduler, as upstream.
-                    bound.insert(key.clone(), node.to_string());
+                    bound.insert(key.to_string(), node.to_string());
                 }
                 _ => {}
             }
@@ -328,14 +323,13 @@ pub fn node_name_set_once_by_a_binding(t: &Trace) -> Result<(), String> {
 }
 
 pub fn pod_ips_unique_per_node(t: &Trace) -> Result<(), String> {
-    for (i, s) in t
-        .steps
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.writes.iter().any(|k| k.starts_with("/registry/pods/")))
-    {
+    for (i, (_, etcd)) in t.steps_with_etcd().enumerate().filter(|(_, (s, _))| {
+        s.writes
+            .iter()
+            .any(|w| w.key.starts_with("/registry/pods/"))
+    }) {
         let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
-        for (key, pod) in pods(&s.etcd) {
+        for (key, pod) in pods(&etcd) {
             let ip = object::str_at(pod, "/status/podIP");
             let phase = object::str_at(pod, "/status/phase");
             let host_network = pod.at("/spec/hostNetwork").and_then(Value::as_bool) == Some(true);
@@ -365,8 +359,13 @@ fn phase_rank(phase: &str) -> u8 {
 pub fn phases_only_move_forward(t: &Trace) -> Result<(), String> {
     let mut last: BTreeMap<String, (String, u8)> = BTreeMap::new();
     for (i, s) in t.steps.iter().enumerate() {
-        for key in s.writes.iter().filter(|k| k.starts_with("/registry/pods/")) {
-            let Some(kv) = s.etcd.get(key) else {
+        for w in s
+            .writes
+            .iter()
+            .filter(|w| w.key.starts_with("/registry/pods/"))
+        {
+            let key = w.key();
+            let Some(kv) = &w.value else {
                 last.remove(key);
                 continue;
             };
@@ -380,21 +379,20 @@ pub fn phases_only_move_forward(t: &Trace) -> Result<(), String> {
                     ));
                 }
             }
-            last.insert(key.clone(), (uid, rank));
+            last.insert(key.to_string(), (uid, rank));
         }
     }
     Ok(())
 }
 
 pub fn nodes_never_overcommitted(t: &Trace) -> Result<(), String> {
-    for (i, s) in t
-        .steps
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.writes.iter().any(|k| k.starts_with("/registry/pods/")))
-    {
+    for (i, (_, etcd)) in t.steps_with_etcd().enumerate().filter(|(_, (s, _))| {
+        s.writes
+            .iter()
+            .any(|w| w.key.starts_with("/registry/pods/"))
+    }) {
         let mut used: BTreeMap<String, (Quantity, Quantity)> = BTreeMap::new();
-        for (_, pod) in pods(&s.etcd) {
+        for (_, pod) in pods(&etcd) {
             let node = object::str_at(pod, "/spec/nodeName");
             if node.is_empty()
                 || matches!(object::str_at(pod, "/status/phase"), "Succeeded" | "Failed")
@@ -418,7 +416,7 @@ pub fn nodes_never_overcommitted(t: &Trace) -> Result<(), String> {
             }
         }
         for (node, (cpu, memory)) in used {
-            let Some(kv) = s.etcd.get(&format!("/registry/minions/{node}")) else {
+            let Some(kv) = etcd.get(&format!("/registry/minions/{node}")) else {
                 continue;
             };
             let alloc = |r: &str| {

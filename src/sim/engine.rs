@@ -2,8 +2,9 @@
 //!
 //! Components are handlers `(own state, message, now) -> outgoing messages`; they never
 //! touch each other. The engine pops the earliest envelope (ties broken by send order),
-//! lets its target handle it, records the delivery as a [`Step`] with the etcd keyspace
-//! after it, and queues what the handler sent.
+//! lets its target handle it, records the delivery as a [`Step`] with etcd's revision and
+//! the writes it made (and every so often a checkpoint of the keyspace, see
+//! [`super::trace`]), and queues what the handler sent.
 //!
 //! Invariants:
 //! - Only kube-apiserver sends to etcd and only etcd answers it (checked on delivery).
@@ -26,7 +27,7 @@ use super::kubelet::Kubelet;
 use super::limits;
 use super::rand::Rng;
 use super::runtime::Runtime;
-use super::trace::{Category, Component, Narration, Step, Trace};
+use super::trace::{Category, Checkpoint, Component, Narration, Step, Trace, Write};
 
 /// An HTTP verb as kube-apiserver's request info names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -670,6 +671,11 @@ pub struct Engine {
     limits: limits::Limits,
     /// Messages delivered (and recorded, when the limits keep steps).
     delivered: usize,
+    /// The keyspace every `checkpoint_writes` writing steps (see [`super::trace`]).
+    checkpoints: Vec<Checkpoint>,
+    checkpoint_writes: usize,
+    /// Writing steps recorded since the last checkpoint.
+    writes_since_checkpoint: usize,
 }
 
 impl Engine {
@@ -718,6 +724,9 @@ impl Engine {
             pods_by_node: PodsByNode::default(),
             limits: limits::Limits::default(),
             delivered: 0,
+            checkpoints: Vec::new(),
+            checkpoint_writes: super::trace::CHECKPOINT_WRITES,
+            writes_since_checkpoint: 0,
         };
         engine.log.base = engine.etcd.revision();
         let pod_keys: Vec<String> = engine
@@ -768,6 +777,13 @@ impl Engine {
     /// Sets how big the run may get (the browser's limits unless told otherwise).
     pub fn set_limits(&mut self, limits: limits::Limits) {
         self.limits = limits;
+    }
+
+    /// Keeps a checkpoint of the keyspace every `writes` writing steps instead of every
+    /// [`CHECKPOINT_WRITES`](super::trace::CHECKPOINT_WRITES) (at least 1): what the trace
+    /// shows is the same, only its memory and the replay at a step change.
+    pub fn set_checkpoint_writes(&mut self, writes: usize) {
+        self.checkpoint_writes = writes.max(1);
     }
 
     /// Runs until only background work is left, or `horizon_ms`, or the step limit.
@@ -832,13 +848,21 @@ impl Engine {
             kubectl: self.kubectl.output.clone(),
             truncated: None,
             delivered: self.delivered,
+            checkpoints: self.checkpoints.clone(),
         }
     }
 
     fn deliver(&mut self, envelope: Envelope) {
         let Envelope { from, to, msg, .. } = envelope;
         let mut writes = Vec::new();
-        let view = self.etcd.clone();
+        // etcd's own arm reads nothing through the view and writes `self.etcd`: without a
+        // second reference to the map there, imbl updates it in place instead of copying
+        // the path to the written key.
+        let view = if to == Component::Etcd {
+            Snapshot::default()
+        } else {
+            self.etcd.clone()
+        };
         let mut ctx = Ctx {
             now: self.now,
             rng: &mut self.rng,
@@ -944,7 +968,6 @@ impl Engine {
                 self.pods_by_node.update(key, &self.etcd);
             }
         }
-        let snapshot = self.etcd.clone();
         self.delivered += usize::from(described.is_some()) + stages.len();
         if !self.limits.keep_steps {
             for (at, envelope) in out {
@@ -952,6 +975,24 @@ impl Engine {
             }
             return;
         }
+        // Every write is recorded by the step of its transaction (a Txn is always
+        // described), so replaying the steps' writes rebuilds the keyspace.
+        debug_assert!(writes.is_empty() || described.is_some());
+        let revision = self.etcd.revision();
+        let wrote = !writes.is_empty();
+        let writes: Vec<Write> = writes
+            .iter()
+            .map(|key| match self.etcd.entry(key) {
+                Some((key, kv)) => Write {
+                    key: key.clone(),
+                    value: Some(kv.clone()),
+                },
+                None => Write {
+                    key: Arc::from(key.as_str()),
+                    value: None,
+                },
+            })
+            .collect();
         if let Some(d) = described {
             self.steps.push(Step {
                 at_ms: self.now,
@@ -964,7 +1005,7 @@ impl Engine {
                 writes,
                 narration: d.narration,
                 detail: None,
-                etcd: snapshot.clone(),
+                revision,
             });
         }
         for note in stages {
@@ -979,8 +1020,18 @@ impl Engine {
                 writes: Vec::new(),
                 narration: note.narration,
                 detail: note.detail,
-                etcd: snapshot.clone(),
+                revision,
             });
+        }
+        if wrote {
+            self.writes_since_checkpoint += 1;
+            if self.writes_since_checkpoint >= self.checkpoint_writes {
+                self.writes_since_checkpoint = 0;
+                self.checkpoints.push(Checkpoint {
+                    step: self.steps.len() - 1,
+                    etcd: self.etcd.clone(),
+                });
+            }
         }
         for (at, envelope) in out {
             self.enqueue(at, envelope);
@@ -994,6 +1045,7 @@ impl Engine {
             kubectl: self.kubectl.output,
             truncated: self.truncated,
             delivered: self.delivered,
+            checkpoints: self.checkpoints,
         }
     }
 

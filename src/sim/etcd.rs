@@ -12,7 +12,7 @@
 //!   sees what etcd holds, it is shown without the field ([`stored_form`]).
 //!
 //! [`Snapshot`] is a persistent map (`imbl::OrdMap`): cloning it is O(1) and shares
-//! structure, so every step of a trace can keep its own.
+//! structure, so a trace can keep checkpoints of it cheaply (see [`super::trace`]).
 
 use std::sync::Arc;
 
@@ -151,6 +151,27 @@ impl Snapshot {
         }
         self.revision += 1;
         Ok(self.revision)
+    }
+
+    /// The stored key and value themselves, to share rather than copy (a trace records
+    /// each write with them).
+    pub fn entry(&self, key: &str) -> Option<(&Arc<str>, &Arc<KeyValue>)> {
+        self.kvs.get_key_value(key)
+    }
+
+    /// Puts back a recorded write: `key` holds `value` (`None`: deleted) as of
+    /// `revision`. Replaying a trace's writes in order onto the keyspace before them
+    /// rebuilds the keyspace after them ([`Trace::etcd_at`](super::trace::Trace::etcd_at)).
+    pub fn replay(&mut self, key: &Arc<str>, value: Option<&Arc<KeyValue>>, revision: u64) {
+        match value {
+            Some(kv) => {
+                self.kvs.insert(key.clone(), kv.clone());
+            }
+            None => {
+                self.kvs.remove(key.as_ref());
+            }
+        }
+        self.revision = revision;
     }
 }
 

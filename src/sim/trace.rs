@@ -2,9 +2,18 @@
 //! stood after each one.
 //!
 //! A trace is a value. The UI never changes it; it only chooses which step to show.
-//! Each [`Step`] holds an [`etcd::Snapshot`](super::etcd::Snapshot), a persistent map that
-//! shares structure with its neighbours, so any step's world is reachable in O(1) and a
-//! long trace costs memory proportional to what changed, not to steps × keys.
+//!
+//! The world after a step is etcd's keyspace, rebuilt on demand ([`Trace::etcd_at`]):
+//! each [`Step`] records the revision after it and the writes it made, as the values
+//! written ([`Write`]), and the trace keeps a full [`Snapshot`] (a persistent map: a
+//! clone is O(1) and shares structure) only every [`CHECKPOINT_WRITES`] writing steps.
+//!
+//! Invariants:
+//! - `initial`, then every step's writes replayed in order ([`Step::replay_onto`]), gives
+//!   the keyspace after each step; `step.revision` is that keyspace's revision;
+//! - each [`Checkpoint`] equals that replay up to its step, and checkpoints are in step
+//!   order, so the keyspace at any step is the nearest checkpoint at or before it plus at
+//!   most [`CHECKPOINT_WRITES`] writing steps replayed.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -12,7 +21,15 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::etcd::Snapshot;
+use super::etcd::{KeyValue, Snapshot};
+
+/// How many writing steps apart the trace keeps a full snapshot of etcd. A snapshot
+/// keeps alive every map node written since the one before it (the path to each written
+/// key, at most the whole map), so memory falls as this grows, while the keyspace at a
+/// step costs up to this many writes replayed (each O(log n)). Measured on 300 pods / 30
+/// nodes (3,326 writes, native release): 16 → 1.5 MiB of checkpoints and 18 µs per
+/// `etcd_at`, 64 → 0.84 MiB / 33 µs, 256 → 0.38 MiB / 42 µs, none → 0 / 243 µs.
+pub const CHECKPOINT_WRITES: usize = 64;
 
 /// A component of the cluster, as a learner would name it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -203,14 +220,57 @@ pub struct Step {
     /// The message body, when it has one worth reading (JSON, CNI result, rules...),
     /// rendered on demand.
     pub payload: Option<Payload>,
-    /// etcd keys this step wrote (created, modified or deleted).
-    pub writes: Vec<String>,
+    /// What this step wrote to etcd (created, modified or deleted), in order.
+    pub writes: Vec<Write>,
     pub narration: Narration,
     /// Structured detail the UI renders as a table (the scheduler's verdicts and scores).
     #[serde(skip)]
     pub detail: Option<std::sync::Arc<Detail>>,
-    /// The etcd keyspace after this step (its revision is the global revision).
+    /// etcd's store-wide revision after this step.
     #[serde(skip)]
+    pub revision: u64,
+}
+
+impl Step {
+    /// Applies this step's writes to `etcd`, the keyspace just before the step, making it
+    /// the keyspace after it.
+    pub fn replay_onto(&self, etcd: &mut Snapshot) {
+        for w in &self.writes {
+            etcd.replay(&w.key, w.value.as_ref(), self.revision);
+        }
+    }
+
+    /// Whether this step wrote `key`.
+    pub fn wrote(&self, key: &str) -> bool {
+        self.writes.iter().any(|w| w.key() == key)
+    }
+}
+
+/// One key a step wrote to etcd and what it held afterwards, shared with the store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Write {
+    pub key: Arc<str>,
+    /// The stored value after the write (its revisions included); `None`: deleted.
+    pub value: Option<Arc<KeyValue>>,
+}
+
+impl Write {
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
+impl Serialize for Write {
+    /// A write serializes as its key, as the trace's JSON always had it.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.key)
+    }
+}
+
+/// The keyspace after step `step`, kept whole.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checkpoint {
+    pub step: usize,
     pub etcd: Snapshot,
 }
 
@@ -227,18 +287,38 @@ pub struct Trace {
     /// Steps delivered: `steps.len()` unless the run only counted them
     /// ([`Limits::keep_steps`](super::limits::Limits)).
     pub delivered: usize,
+    /// The keyspace after every [`CHECKPOINT_WRITES`]-th writing step, in step order.
+    pub checkpoints: Vec<Checkpoint>,
 }
 
 impl Trace {
-    /// The keyspace as of step `index` (clamped), or the initial one for an empty trace.
-    pub fn etcd_at(&self, index: usize) -> &Snapshot {
-        match self
-            .steps
-            .get(index.min(self.steps.len().saturating_sub(1)))
-        {
-            Some(step) => &step.etcd,
-            None => &self.initial,
+    /// The keyspace as of step `index` (clamped), or the initial one for an empty trace:
+    /// the nearest checkpoint at or before it, with the writes since replayed.
+    pub fn etcd_at(&self, index: usize) -> Snapshot {
+        let Some(last) = self.steps.len().checked_sub(1) else {
+            return self.initial.clone();
+        };
+        let index = index.min(last);
+        let before = self.checkpoints.partition_point(|c| c.step <= index);
+        let (mut etcd, from) = match before.checked_sub(1).and_then(|c| self.checkpoints.get(c)) {
+            Some(c) => (c.etcd.clone(), c.step + 1),
+            None => (self.initial.clone(), 0),
+        };
+        for step in self.steps.get(from..=index).unwrap_or_default() {
+            step.replay_onto(&mut etcd);
         }
+        etcd
+    }
+
+    /// Every step with the keyspace after it, in order, replaying the writes once (O(1)
+    /// per step without writes). Drop each keyspace before taking the next to let the
+    /// replay update the map in place.
+    pub fn steps_with_etcd(&self) -> impl Iterator<Item = (&Step, Snapshot)> + '_ {
+        let mut etcd = self.initial.clone();
+        self.steps.iter().map(move |step| {
+            step.replay_onto(&mut etcd);
+            (step, etcd.clone())
+        })
     }
 }
 
@@ -255,12 +335,11 @@ impl fmt::Display for Step {
             self.summary
         )?;
         if !self.writes.is_empty() {
-            write!(
-                f,
-                " [rev {} {}]",
-                self.etcd.revision(),
-                self.writes.join(" ")
-            )?;
+            write!(f, " [rev {}", self.revision)?;
+            for w in &self.writes {
+                write!(f, " {}", w.key)?;
+            }
+            f.write_str("]")?;
         }
         Ok(())
     }
@@ -297,6 +376,73 @@ mod tests {
             "webhook/deny.example.com"
         );
         assert_eq!(Component::Cni("w1".into()).node(), Some("w1"));
+    }
+
+    /// The 3-replica Deployment + Service run, keeping a checkpoint every `every` writing
+    /// steps, with etcd as the engine left it.
+    fn deployment_run(every: usize) -> (Trace, Snapshot) {
+        use crate::sim::{cluster::Cluster, engine::Engine, kubectl::client, scenarios};
+        let cluster = Cluster::default();
+        let files = [(
+            crate::sim::MANIFEST_FILE.to_string(),
+            scenarios::scale::deployment_with_service(3),
+        )]
+        .into();
+        let apply = format!("kubectl apply -f {}", crate::sim::MANIFEST_FILE);
+        let mut engine = Engine::new(&cluster, 42);
+        engine.set_checkpoint_writes(every);
+        engine.command(0, client::parse_command(&apply, &files).expect("apply"));
+        engine.run(crate::sim::DEFAULT_HORIZON_MS);
+        let end = engine.etcd().clone();
+        (engine.into_trace(), end)
+    }
+
+    #[test]
+    fn replayed_writes_rebuild_the_engines_keyspace() {
+        // A checkpoint after every writing step: each is the engine's own keyspace then.
+        let (trace, end) = deployment_run(1);
+        let writing = trace.steps.iter().filter(|s| !s.writes.is_empty()).count();
+        assert!(writing >= 40, "{writing} writing steps");
+        assert_eq!(trace.checkpoints.len(), writing);
+        let mut replayed = trace.initial.clone();
+        let mut checkpoints = trace.checkpoints.iter().peekable();
+        for (i, step) in trace.steps.iter().enumerate() {
+            step.replay_onto(&mut replayed);
+            assert_eq!(replayed.revision(), step.revision, "step {i}");
+            if let Some(c) = checkpoints.next_if(|c| c.step == i) {
+                assert!(c.etcd == replayed, "step {i}: replay differs from etcd");
+            }
+        }
+        assert!(checkpoints.next().is_none());
+        assert!(replayed == end);
+    }
+
+    #[test]
+    fn etcd_at_any_step_is_the_replay_from_the_start() {
+        let (every_3, end) = deployment_run(3);
+        let (default, _) = deployment_run(CHECKPOINT_WRITES);
+        // What the trace shows does not depend on where the checkpoints are.
+        assert_eq!(every_3.to_string(), default.to_string());
+        let writing = every_3.steps.iter().filter(|s| !s.writes.is_empty());
+        assert_eq!(every_3.checkpoints.len(), writing.count() / 3);
+        assert!(every_3.checkpoints.len() > 10, "crosses many checkpoints");
+        let last = every_3.steps.len() - 1;
+        for (i, (step, replayed)) in every_3.steps_with_etcd().enumerate() {
+            assert!(every_3.etcd_at(i) == replayed, "step {i}");
+            assert!(default.etcd_at(i) == replayed, "step {i}");
+            assert_eq!(replayed.revision(), step.revision);
+            for w in &step.writes {
+                assert_eq!(replayed.get(&w.key), w.value.as_deref());
+            }
+        }
+        // Clamped past the end; the installed keyspace for an empty trace.
+        assert!(every_3.etcd_at(usize::MAX) == end);
+        assert!(every_3.etcd_at(last) == end);
+        let empty = Trace {
+            initial: every_3.initial.clone(),
+            ..Trace::default()
+        };
+        assert!(empty.etcd_at(7) == every_3.initial);
     }
 
     #[test]

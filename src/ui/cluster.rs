@@ -525,10 +525,10 @@ pub fn ClusterView() -> impl IntoView {
     });
     let world = Memo::new(move |_| {
         let at = state.position();
-        state.trace.with(|t| {
-            let now = t.steps.get(at).map(|s| s.at_ms).unwrap_or(0);
-            world(t.etcd_at(at), now)
-        })
+        let now = state
+            .trace
+            .with(|t| t.steps.get(at).map(|s| s.at_ms).unwrap_or(0));
+        state.etcd.with(|etcd| world(etcd, now))
     });
     let aggregated = Memo::new(move |_| world.with(|w| w.nodes.len() > AGGREGATE_ABOVE));
     // The iptables rules each node's kube-proxy has written by the cursor.
@@ -1079,7 +1079,7 @@ mod tests {
         );
         let t = &sim.trace;
         let last = t.steps.len() - 1;
-        let w = world(t.etcd_at(last), t.steps[last].at_ms);
+        let w = world(&t.etcd_at(last), t.steps[last].at_ms);
         let names: Vec<&str> = w.nodes.iter().map(|n| n.name.as_str()).collect();
         assert_eq!(names, ["cp", "w1", "w2"]);
         assert!(w.nodes[0].control_plane);
@@ -1101,7 +1101,7 @@ mod tests {
         assert!(w.unscheduled.is_empty());
         // At the first step the pod does not exist yet; the installed kube-system pods
         // are counted on their nodes, not drawn.
-        let start = world(t.etcd_at(0), 0);
+        let start = world(&t.etcd_at(0), 0);
         assert!(start.nodes.iter().all(|n| n.pods.is_empty()));
         let installed: Vec<usize> = start.nodes.iter().map(|n| n.installed).collect();
         assert_eq!(

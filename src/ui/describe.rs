@@ -53,10 +53,8 @@ pub fn Describe() -> impl IntoView {
                 .simulation
                 .with(|s| first_pod(&s.parsed.documents))
                 .or_else(|| {
-                    let at = state.position();
-                    state.trace.with(|t| {
-                        t.etcd_at(at)
-                            .range("/registry/pods/")
+                    state.etcd.with(|etcd| {
+                        etcd.range("/registry/pods/")
                             .next()
                             .map(|(k, _)| k["/registry/pods/".len()..].to_string())
                     })
@@ -65,10 +63,8 @@ pub fn Describe() -> impl IntoView {
     });
     // The pods a learner can pick: those in etcd now, and the one shown.
     let choices = Memo::new(move |_| {
-        let at = state.position();
-        let mut pods: Vec<String> = state.trace.with(|t| {
-            t.etcd_at(at)
-                .range("/registry/pods/")
+        let mut pods: Vec<String> = state.etcd.with(|etcd| {
+            etcd.range("/registry/pods/")
                 .map(|(k, _)| k["/registry/pods/".len()..].to_string())
                 .collect()
         });
@@ -82,10 +78,8 @@ pub fn Describe() -> impl IntoView {
     let text = Memo::new(move |_| {
         let at = state.position();
         let pod = pod.get()?;
-        Some(state.trace.with(|t| {
-            let now = t.steps.get(at).map_or(0, |s| s.at_ms);
-            outputs(t.etcd_at(at), &pod, now)
-        }))
+        let now = state.trace.with(|t| t.steps.get(at).map_or(0, |s| s.at_ms));
+        Some(state.etcd.with(|etcd| outputs(etcd, &pod, now)))
     });
     let command = move |what: &str| {
         let (ns, name) = pod
@@ -203,7 +197,7 @@ mod tests {
         let trace = sim::simulate(sim::scenarios::NGINX, &Cluster::default(), 42).trace;
         let last = trace.steps.len() - 1;
         let (describe, events) = outputs(
-            trace.etcd_at(last),
+            &trace.etcd_at(last),
             "default/nginx",
             trace.steps[last].at_ms,
         );
@@ -213,7 +207,7 @@ mod tests {
         );
         assert!(describe.contains("Status:           Running"), "{describe}");
         assert!(events.starts_with("LAST SEEN"), "{events}");
-        let (before, none) = outputs(trace.etcd_at(0), "default/nginx", 0);
+        let (before, none) = outputs(&trace.etcd_at(0), "default/nginx", 0);
         assert_eq!(
             before,
             "Error from server (NotFound): pods \"nginx\" not found"

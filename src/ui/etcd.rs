@@ -71,9 +71,9 @@ pub fn EtcdKeyspace() -> impl IntoView {
         state.trace.with(|t| {
             let mut first: BTreeMap<String, usize> = BTreeMap::new();
             for (i, s) in t.steps.iter().enumerate() {
-                for key in &s.writes {
+                for w in &s.writes {
                     first
-                        .entry(keyspace::group_of(key).to_string())
+                        .entry(keyspace::group_of(w.key()).to_string())
                         .or_insert(i);
                 }
             }
@@ -85,74 +85,77 @@ pub fn EtcdKeyspace() -> impl IntoView {
         let chosen = selected.get();
         let overrides = overrides.get();
         state.trace.with(|t| {
-            let step = t.steps.get(at);
-            let writes: Vec<String> = step.map(|s| s.writes.clone()).unwrap_or_default();
-            let watch = step.and_then(keyspace::watch_event);
-            let etcd = t.etcd_at(at);
-            let mut m = Model {
-                revision: etcd.revision(),
-                ..Model::default()
-            };
-            for (group, keys) in keyspace::group_keys(etcd.iter().map(|(k, _)| k)) {
-                let written = keys
-                    .iter()
-                    .filter(|k| writes.iter().any(|w| w == *k))
-                    .count();
-                let written_yet =
-                    first_write.with(|f| f.get(group).is_some_and(|&first| first <= at));
-                let auto = OPEN_BY_DEFAULT.contains(&group)
-                    || (written_yet && keys.len() <= SMALL_GROUP)
-                    || chosen
-                        .as_deref()
-                        .is_some_and(|c| keyspace::group_of(c) == group);
-                // The learner's own choice wins.
-                let open = overrides.get(group).copied().unwrap_or(auto);
-                m.items.push(Item::Group(group.to_string()));
-                m.groups.insert(
-                    group.to_string(),
-                    GroupInfo {
-                        count: keys.len(),
-                        written,
-                        open,
-                    },
-                );
-                if open {
-                    for key in keys {
-                        let kv = etcd.get(key).expect("listed key");
-                        m.items.push(Item::Key(key.to_string()));
-                        m.rows.insert(
-                            key.to_string(),
-                            Row {
-                                create_revision: kv.create_revision,
-                                mod_revision: kv.mod_revision,
-                                version: kv.version,
-                                written: writes.iter().any(|w| w == key),
-                                watched: watch.as_ref().is_some_and(|w| w.1 == key),
-                            },
-                        );
+            state.etcd.with(|etcd| {
+                let step = t.steps.get(at);
+                let writes: Vec<&str> = step
+                    .map(|s| s.writes.iter().map(|w| w.key()).collect())
+                    .unwrap_or_default();
+                let watch = step.and_then(keyspace::watch_event);
+                let mut m = Model {
+                    revision: etcd.revision(),
+                    ..Model::default()
+                };
+                for (group, keys) in keyspace::group_keys(etcd.iter().map(|(k, _)| k)) {
+                    let written = keys
+                        .iter()
+                        .filter(|k| writes.iter().any(|w| w == *k))
+                        .count();
+                    let written_yet =
+                        first_write.with(|f| f.get(group).is_some_and(|&first| first <= at));
+                    let auto = OPEN_BY_DEFAULT.contains(&group)
+                        || (written_yet && keys.len() <= SMALL_GROUP)
+                        || chosen
+                            .as_deref()
+                            .is_some_and(|c| keyspace::group_of(c) == group);
+                    // The learner's own choice wins.
+                    let open = overrides.get(group).copied().unwrap_or(auto);
+                    m.items.push(Item::Group(group.to_string()));
+                    m.groups.insert(
+                        group.to_string(),
+                        GroupInfo {
+                            count: keys.len(),
+                            written,
+                            open,
+                        },
+                    );
+                    if open {
+                        for key in keys {
+                            let kv = etcd.get(key).expect("listed key");
+                            m.items.push(Item::Key(key.to_string()));
+                            m.rows.insert(
+                                key.to_string(),
+                                Row {
+                                    create_revision: kv.create_revision,
+                                    mod_revision: kv.mod_revision,
+                                    version: kv.version,
+                                    written: writes.contains(&key),
+                                    watched: watch.as_ref().is_some_and(|w| w.1 == key),
+                                },
+                            );
+                        }
                     }
                 }
-            }
-            m.status = match (step, &watch) {
-                (Some(s), Some((kind, key, rv))) => {
-                    format!(
-                        "watch {kind} {key} (resourceVersion {rv}) delivered to {}",
-                        s.to
-                    )
-                }
-                (Some(s), None) if !s.writes.is_empty() => {
-                    let deleted = s.writes.iter().any(|w| etcd.get(w).is_none());
-                    format!(
-                        "{} {} at revision {}",
-                        if deleted { "deletes" } else { "writes" },
-                        s.writes.join(", "),
-                        etcd.revision()
-                    )
-                }
-                (Some(_), None) => "this step writes nothing to etcd".to_string(),
-                (None, _) => "the cluster as installed".to_string(),
-            };
-            m
+                m.status = match (step, &watch) {
+                    (Some(s), Some((kind, key, rv))) => {
+                        format!(
+                            "watch {kind} {key} (resourceVersion {rv}) delivered to {}",
+                            s.to
+                        )
+                    }
+                    (Some(s), None) if !s.writes.is_empty() => {
+                        let deleted = s.writes.iter().any(|w| w.value.is_none());
+                        format!(
+                            "{} {} at revision {}",
+                            if deleted { "deletes" } else { "writes" },
+                            writes.join(", "),
+                            etcd.revision()
+                        )
+                    }
+                    (Some(_), None) => "this step writes nothing to etcd".to_string(),
+                    (None, _) => "the cluster as installed".to_string(),
+                };
+                m
+            })
         })
     });
     let items = Memo::new(move |_| model.with(|m| m.items.clone()));
@@ -312,10 +315,8 @@ fn KeyDetail(selected: RwSignal<Option<String>>) -> impl IntoView {
     let tab = RwSignal::new("value");
     let key = move || selected.get().unwrap_or_default();
     let value = Memo::new(move |_| {
-        let at = state.position();
         let key = key();
-        state.trace.with(|t| {
-            let etcd = t.etcd_at(at);
+        state.etcd.with(|etcd| {
             etcd.get(&key).map(|kv| {
                 (
                     format!(
@@ -336,7 +337,7 @@ fn KeyDetail(selected: RwSignal<Option<String>>) -> impl IntoView {
             versions
                 .into_iter()
                 .map(|v| {
-                    let yaml = keyspace::stored_yaml_at(&t.steps[v.step].etcd, &key);
+                    let yaml = keyspace::written_yaml(&t.steps[v.step], &key);
                     let hunks = match (&previous, &yaml) {
                         (Some(old), Some(new)) => keyspace::hunks(old, new, 1),
                         _ => Vec::new(),

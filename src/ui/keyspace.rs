@@ -112,9 +112,9 @@ pub fn history(trace: &Trace, key: &str) -> Vec<Version> {
         .steps
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.writes.iter().any(|w| w == key))
-        .map(|(i, s)| {
-            let kv = s.etcd.get(key);
+        .filter_map(|(i, s)| Some((i, s, s.writes.iter().find(|w| w.key() == key)?)))
+        .map(|(i, s, w)| {
+            let kv = w.value.as_deref();
             let (who, via) = match originator(&trace.steps, i, key) {
                 Some(r) => (
                     r.from.to_string(),
@@ -125,7 +125,7 @@ pub fn history(trace: &Trace, key: &str) -> Vec<Version> {
             Version {
                 step: i,
                 at_ms: s.at_ms,
-                revision: kv.map_or(s.etcd.revision(), |kv| kv.mod_revision),
+                revision: kv.map_or(s.revision, |kv| kv.mod_revision),
                 version: kv.map(|kv| kv.version),
                 who,
                 via,
@@ -140,10 +140,16 @@ pub fn yaml_at(etcd: &Snapshot, key: &str) -> Option<String> {
         .map(|kv| print::to_yaml(&crate::sim::engine::api_object(kv)))
 }
 
-/// The value under `key` as etcd stores it (without `metadata.resourceVersion`, which is
-/// the key's mod_revision and so changes with every write): what history diffs compare.
-pub fn stored_yaml_at(etcd: &Snapshot, key: &str) -> Option<String> {
-    etcd.get(key)
+/// The value `step` wrote under `key` as etcd stores it (without
+/// `metadata.resourceVersion`, which is the key's mod_revision and so changes with every
+/// write): what history diffs compare. `None` if the step deleted the key or did not
+/// write it.
+pub fn written_yaml(step: &Step, key: &str) -> Option<String> {
+    step.writes
+        .iter()
+        .find(|w| w.key() == key)?
+        .value
+        .as_ref()
         .map(|kv| print::to_yaml(&crate::sim::etcd::stored_form(&kv.value)))
 }
 
@@ -505,7 +511,7 @@ mod tests {
             h.iter().skip(2).all(|v| v.who.starts_with("kubelet@")),
             "{h:#?}"
         );
-        let yaml = |v: &Version| stored_yaml_at(&trace.steps[v.step].etcd, key).unwrap();
+        let yaml = |v: &Version| written_yaml(&trace.steps[v.step], key).unwrap();
         let bind = hunks(&yaml(&h[0]), &yaml(&h[1]), 1);
         assert!(bind.iter().any(|x| x.path == "spec.nodeName"), "{bind:#?}");
         let all: Vec<String> = h

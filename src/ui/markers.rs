@@ -1,6 +1,6 @@
 //! Scrubber markers: the steps worth jumping to (an event recorded, a pod scheduled, a
 //! phase change, a failure), found from the data each step already carries (its
-//! category, label, summary, payload and etcd snapshot), never from the engine's
+//! category, label, summary, payload and etcd writes), never from the engine's
 //! internals.
 //!
 //! Pure: `markers` reads a trace and returns values; the timeline renders them.
@@ -109,10 +109,11 @@ pub fn classify(step: &Step) -> Option<MarkerKind> {
 fn phase_change(before: &Snapshot, step: &Step) -> Option<String> {
     step.writes
         .iter()
-        .filter(|key| key.starts_with("/registry/pods/"))
-        .find_map(|key| {
+        .filter(|w| w.key.starts_with("/registry/pods/"))
+        .find_map(|w| {
+            let key = w.key();
             let old = before.get(key)?;
-            let new = step.etcd.get(key)?;
+            let new = w.value.as_ref()?;
             let (was, is) = (
                 object::str_at(&old.value, "/status/phase"),
                 object::str_at(&new.value, "/status/phase"),
@@ -128,7 +129,8 @@ fn phase_change(before: &Snapshot, step: &Step) -> Option<String> {
 /// Every marker of the trace, in step order. A phase change seen in etcd outranks the
 /// step's own kind unless that is a failure.
 pub fn markers(trace: &Trace) -> Vec<Marker> {
-    let mut before = &trace.initial;
+    // The keyspace before each step, replayed once along the trace.
+    let mut before = trace.initial.clone();
     let mut out = Vec::new();
     for (i, step) in trace.steps.iter().enumerate() {
         let text = if step.summary.is_empty() {
@@ -136,7 +138,7 @@ pub fn markers(trace: &Trace) -> Vec<Marker> {
         } else {
             step.summary.clone()
         };
-        let marker = match (classify(step), phase_change(before, step)) {
+        let marker = match (classify(step), phase_change(&before, step)) {
             (Some(MarkerKind::Failure), _) => Some((MarkerKind::Failure, text)),
             (_, Some(change)) => Some((MarkerKind::Phase, change)),
             (kind, None) => kind.map(|k| (k, text)),
@@ -148,7 +150,7 @@ pub fn markers(trace: &Trace) -> Vec<Marker> {
                 text,
             });
         }
-        before = &step.etcd;
+        step.replay_onto(&mut before);
     }
     out
 }
@@ -207,7 +209,7 @@ pub(crate) mod tests {
             writes: Vec::new(),
             narration: Narration::default(),
             detail: None,
-            etcd: Default::default(),
+            revision: 0,
         }
     }
 
@@ -401,8 +403,12 @@ pub(crate) mod tests {
                 "Txn Put",
                 "update /registry/pods/default/nginx",
             );
-            s.writes = vec![key.to_string()];
-            s.etcd = etcd.clone();
+            let (key, kv) = etcd.entry(key).unwrap();
+            s.writes = vec![crate::sim::trace::Write {
+                key: key.clone(),
+                value: Some(kv.clone()),
+            }];
+            s.revision = etcd.revision();
             trace.steps.push(s);
         }
         assert_eq!(

@@ -4,7 +4,7 @@
 //! to fix it" box.
 //!
 //! The advice texts come from one pure function, [`advice`], which reads only the step
-//! (its label, summary, payload, structured detail and the etcd snapshot after it).
+//! (its label, summary, payload, structured detail) and the etcd keyspace after it.
 
 use leptos::prelude::*;
 use serde_json::Value;
@@ -268,15 +268,16 @@ fn exit_code_meaning(code: &str) -> &'static str {
     }
 }
 
-/// The "Why and how to fix it" advice for a failure step, or `None` for any other step.
-pub fn advice(step: &Step) -> Option<Advice> {
+/// The "Why and how to fix it" advice for a failure step, or `None` for any other step;
+/// `etcd` is the keyspace after the step.
+pub fn advice(step: &Step, etcd: &Snapshot) -> Option<Advice> {
     // The scheduler's own stage, when no node fits.
     if let Some(detail) = &step.detail {
         let Detail::Scheduling(decision) = detail.as_ref();
         match &decision.outcome {
             Outcome::Unschedulable { message, .. } | Outcome::PreFilterRejected { message, .. } => {
-                let pod = latest_unbound_pod(&step.etcd);
-                return Some(scheduling_advice(message, pod, &step.etcd));
+                let pod = latest_unbound_pod(etcd);
+                return Some(scheduling_advice(message, pod, etcd));
             }
             Outcome::Gated { gates } => {
                 return Some(Advice {
@@ -296,8 +297,8 @@ pub fn advice(step: &Step) -> Option<Advice> {
     if let Some(ev) = event_of(step) {
         let m = ev.message.as_str();
         if ev.reason == "FailedScheduling" {
-            let pod = pod_named(&step.etcd, &ev.namespace, &ev.name);
-            return Some(scheduling_advice(m, pod, &step.etcd));
+            let pod = pod_named(etcd, &ev.namespace, &ev.name);
+            return Some(scheduling_advice(m, pod, etcd));
         }
         if m.contains("ImagePullBackOff") || m.starts_with("Back-off pulling image") {
             return Some(image_advice("ImagePullBackOff", m));
@@ -721,7 +722,7 @@ pub fn Narration() -> impl IntoView {
                     s.narration.text.clone(),
                     s.narration.doc,
                     scheduling,
-                    advice(s),
+                    state.etcd.with(|etcd| advice(s, etcd)),
                     s.payload
                         .as_ref()
                         .map(|p| (s.label.clone(), p.render().into_owned())),
@@ -785,7 +786,9 @@ mod tests {
 
     /// Every advice of a trace, in order, as (problem, why, fix).
     fn advices(t: &Trace) -> Vec<Advice> {
-        t.steps.iter().filter_map(advice).collect()
+        t.steps_with_etcd()
+            .filter_map(|(s, etcd)| advice(s, &etcd))
+            .collect()
     }
 
     fn first(t: &Trace, problem: &str) -> Advice {
@@ -814,8 +817,14 @@ mod tests {
             a.fix
         );
         // Both the Filter stage and the FailedScheduling event carry it.
-        let filter = t.steps.iter().find(|s| s.label == "Filter").unwrap();
-        assert_eq!(advice(filter).map(|a| a.problem), Some("FailedScheduling"));
+        let (filter, etcd) = t
+            .steps_with_etcd()
+            .find(|(s, _)| s.label == "Filter")
+            .unwrap();
+        assert_eq!(
+            advice(filter, &etcd).map(|a| a.problem),
+            Some("FailedScheduling")
+        );
     }
 
     #[test]
@@ -897,7 +906,7 @@ mod tests {
             "container exited",
             "app exited with code 137 (OOMKilled)",
         );
-        let a = advice(&step).expect("advice");
+        let a = advice(&step, &Snapshot::default()).expect("advice");
         assert_eq!(a.problem, "OOMKilled");
         assert!(a.why.contains("limits.memory"));
     }

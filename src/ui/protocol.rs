@@ -210,12 +210,13 @@ pub fn running_steps(trace: &Trace) -> Vec<(usize, String)> {
         .collect();
     let mut out = Vec::new();
     for (i, step) in trace.steps.iter().enumerate() {
-        for key in step.writes.iter().filter(|k| k.starts_with(PODS)) {
+        for w in step.writes.iter().filter(|w| w.key.starts_with(PODS)) {
+            let key = w.key();
             if seen.contains(key) {
                 continue;
             }
-            if step.etcd.get(key).is_some_and(|kv| running(&kv.value)) {
-                seen.insert(key.clone());
+            if w.value.as_ref().is_some_and(|kv| running(&kv.value)) {
+                seen.insert(key.to_string());
                 out.push((i, key[PODS.len()..].to_string()));
             }
         }
@@ -408,8 +409,8 @@ mod tests {
         let (at, pod) = &running[0];
         assert_eq!(pod, "default/nginx");
         let phase = |i: usize| {
-            trace.steps[i]
-                .etcd
+            trace
+                .etcd_at(i)
                 .get("/registry/pods/default/nginx")
                 .and_then(|kv| kv.value.pointer("/status/phase").cloned())
         };

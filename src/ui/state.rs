@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! manifest: RwSignal<String> ─► simulation: Memo ─► trace (last good) ─► panels
-//! cursor:   RwSignal<usize>  ───────────────────────────────────────────┘
+//! cursor:   RwSignal<usize>  ───────────────────────────────────────────┤
+//!                                  (trace, cursor) ─► etcd: Memo (keyspace at the cursor) ─► panels
 //! playing:  RwSignal<bool>   (the playback timer writes the cursor only)
 //! apply, commands: RwSignal   ─► (the scenario: the manifest applied at 0 s, then the
 //!                                 learner's kubectl commands) ─► simulation
@@ -20,7 +21,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use crate::sim::{self, cluster::Cluster, trace::Trace, Run, Scenario, Simulation};
+use crate::sim::{self, cluster::Cluster, etcd::Snapshot, trace::Trace, Run, Scenario, Simulation};
 
 /// Messages simulated before a run is first shown. A small run (the nginx pod is about
 /// 80) is over well before; a 3,000-pod Deployment (about 150,000) shows its first
@@ -91,6 +92,9 @@ pub struct AppState {
     pub trace: Memo<Shared<Trace>>,
     /// True while the editor text has errors and `trace` is the last good one.
     pub stale: Memo<bool>,
+    /// etcd's keyspace at the cursor: rebuilt once per cursor move (a checkpoint and the
+    /// writes since, [`Trace::etcd_at`]) for every panel that reads it.
+    pub etcd: Memo<Shared<Snapshot>>,
 }
 
 impl AppState {
@@ -171,9 +175,15 @@ impl AppState {
             }
         });
         let stale = Memo::new(move |_| simulation.with(|s| s.parsed.has_errors()));
+        let cursor = RwSignal::new(0);
+        // etcd_at clamps the cursor to the trace, as `position` does.
+        let etcd = Memo::new(move |_| {
+            let at = cursor.get();
+            trace.with(|t| Shared(Arc::new(t.etcd_at(at))))
+        });
         AppState {
             manifest,
-            cursor: RwSignal::new(0),
+            cursor,
             playing: RwSignal::new(false),
             speed: RwSignal::new(4),
             cluster,
@@ -185,6 +195,7 @@ impl AppState {
             partial,
             trace,
             stale,
+            etcd,
         }
     }
 

@@ -514,12 +514,9 @@ fn regression_on_failure_pod_between_restarts_stays_running() {
     let phases: Vec<String> = trace
         .steps
         .iter()
-        .filter(|s| {
-            s.writes
-                .iter()
-                .any(|k| k == "/registry/pods/default/command-demo")
-        })
-        .filter_map(|s| s.etcd.get("/registry/pods/default/command-demo"))
+        .flat_map(|s| &s.writes)
+        .filter(|w| w.key() == "/registry/pods/default/command-demo")
+        .filter_map(|w| w.value.as_ref())
         .map(|kv| sim::object::str_at(&kv.value, "/status/phase").to_string())
         .collect();
     assert!(phases.iter().any(|p| p == "Running"), "{phases:?}");

@@ -367,11 +367,8 @@ fn a_pod_over_the_kubelets_container_bound_is_created_then_stops_the_run() {
         over.trace.truncated.as_deref(),
         Some("pod default/p has 201 containers; podflow's kubelet simulates pods of at most 200 (limit MAX_CONTAINERS_PER_POD)")
     );
-    let pod = over
-        .trace
-        .etcd_at(usize::MAX)
-        .get("/registry/pods/default/p")
-        .unwrap();
+    let etcd = over.trace.etcd_at(usize::MAX);
+    let pod = etcd.get("/registry/pods/default/p").unwrap();
     assert!(
         pod.value.pointer("/spec/nodeName").is_some(),
         "scheduled before the kubelet stopped"

@@ -58,7 +58,7 @@ impl Outcome {
 
 pub fn run(scenario: &sim::Scenario, seed: u64) -> Outcome {
     let trace = sim::run(scenario, &Cluster::default(), seed, sim::DEFAULT_HORIZON_MS);
-    let etcd = trace.etcd_at(usize::MAX).clone();
+    let etcd = trace.etcd_at(usize::MAX);
     // The pods the run made: not the kube-system pods the cluster was installed with.
     let pods = etcd
         .range("/registry/pods/")
@@ -279,11 +279,10 @@ fn readiness_gates_ready() {
     let o = preset("readiness");
     let ready_at = o
         .trace
-        .steps
-        .iter()
-        .find(|s| {
+        .steps_with_etcd()
+        .find(|(s, etcd)| {
             s.label.ends_with("/status")
-                && s.etcd
+                && etcd
                     .get("/registry/pods/default/slow-start")
                     .is_some_and(|kv| {
                         kv.value["status"]["conditions"]
@@ -294,7 +293,7 @@ fn readiness_gates_ready() {
                             })
                     })
         })
-        .map(|s| s.at_ms);
+        .map(|(s, _)| s.at_ms);
     let running_at = o
         .trace
         .steps
@@ -409,9 +408,8 @@ fn delete_is_graceful_and_removes_the_key() {
             .position(|l| *l == wanted)
             .unwrap_or_else(|| panic!("{wanted} missing after {at}: {labels:?}"));
     }
-    let terminating = o.trace.steps.iter().any(|s| {
-        s.etcd
-            .get("/registry/pods/default/nginx")
+    let terminating = o.trace.steps_with_etcd().any(|(_, etcd)| {
+        etcd.get("/registry/pods/default/nginx")
             .is_some_and(|kv| print::pod_status(&kv.value) == "Terminating")
     });
     assert!(

@@ -524,7 +524,7 @@ fn the_cli_lists_objects_and_rules() {
     // The objects' kubectl columns and kube-proxy's rules per node, as the CLI prints them.
     let o = preset("deployment-service");
     let etcd = o.trace.etcd_at(usize::MAX);
-    let rules = sim::controllers::kube_proxy::node_rules(etcd, "w1").iptables_save();
+    let rules = sim::controllers::kube_proxy::node_rules(&etcd, "w1").iptables_save();
     assert!(rules.contains("*nat") && rules.contains("KUBE-SERVICES"));
 }
 
