@@ -1603,7 +1603,7 @@ impl Kubelet {
                     self.identity.clone(),
                 )
                 .subresource("status")
-                .body(json!({"status": status})),
+                .body(object::wrap("status", status)),
             ),
         );
     }

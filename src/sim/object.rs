@@ -74,6 +74,13 @@ impl At for Value {
     }
 }
 
+/// `{"<key>": value}` without `json!`, which would serialize `value` into a new copy.
+pub fn wrap(key: &str, value: Value) -> Value {
+    let mut map = serde_json::Map::new();
+    map.insert(key.to_string(), value);
+    Value::Object(map)
+}
+
 pub fn kind(obj: &Value) -> &str {
     obj.get("kind").and_then(Value::as_str).unwrap_or("")
 }

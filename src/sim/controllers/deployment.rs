@@ -192,7 +192,9 @@ pub fn sync(cm: &mut ControllerManager, ctx: &mut Ctx<'_>, key: &Key) {
             POD_TEMPLATE_HASH,
             json!(hash),
         );
-        let mut spec = json!({"replicas": count, "selector": selector, "template": rs_template});
+        let mut spec = object::wrap("template", rs_template);
+        spec["replicas"] = json!(count);
+        spec["selector"] = selector;
         if let Some(m) = crate::sim::object::at(&d, "/spec/minReadySeconds") {
             spec["minReadySeconds"] = m.clone();
         }

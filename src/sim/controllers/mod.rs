@@ -336,7 +336,7 @@ impl ControllerManager {
             object::namespace(object),
             object::name(object),
             Some("status"),
-            Some(json!({"status": status})),
+            Some(object::wrap("status", status)),
             OnOk::Nothing,
         );
     }
@@ -748,12 +748,12 @@ pub fn pod_from_template(owner: &Value, template: &Value, generate_name: &str) -
             }
         }
     }
-    json!({
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": metadata,
-        "spec": template.get("spec").cloned().unwrap_or_else(|| json!({})),
-    })
+    // Built field by field: `json!` would serialize the spec into another copy.
+    let mut pod = object::wrap("metadata", metadata);
+    pod["apiVersion"] = json!("v1");
+    pod["kind"] = json!("Pod");
+    pod["spec"] = template.get("spec").cloned().unwrap_or_else(|| json!({}));
+    pod
 }
 
 /// Sets a condition the way the apps and batch controllers do: an unchanged condition
