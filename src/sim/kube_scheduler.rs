@@ -182,11 +182,25 @@ impl SchedulerComponent {
     /// node goes away), then only the keys written since the last cycle.
     fn sync_cache(&mut self, ctx: &Ctx<'_>) {
         // Assumed pods whose Binding is now in etcd (or that are gone) leave the cache.
-        self.assumed.retain(|key, _| {
+        // Only a pod written since the last sync can have changed: look at those alone.
+        let still_assumed = |key: &str| {
             ctx.view
                 .get(&format!("/registry/pods/{key}"))
                 .is_some_and(|kv| object::str_at(&kv.value, "/spec/nodeName").is_empty())
-        });
+        };
+        match &self.cache {
+            Some(cache) if !self.assumed.is_empty() => {
+                for key in ctx.written_since(cache.synced) {
+                    if let Some(pod) = key.strip_prefix("/registry/pods/") {
+                        if self.assumed.contains_key(pod) && !still_assumed(pod) {
+                            self.assumed.remove(pod);
+                        }
+                    }
+                }
+            }
+            Some(_) => {}
+            None => self.assumed.retain(|key, _| still_assumed(key)),
+        }
         let revision = ctx.view.revision();
         let rebuild = match &self.cache {
             None => true,

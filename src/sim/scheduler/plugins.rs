@@ -116,6 +116,8 @@ pub struct NodeView {
     pub non_zero_requested: Resources,
     /// `status.images`: every name of every image, with its size.
     pub images: BTreeMap<String, i64>,
+    /// `metadata.labels`, read once: plugins look labels up on every node every cycle.
+    labels: serde_json::Map<String, Value>,
     /// How many of `pods` match a (namespace, selector), by [`selector_key`]: PodTopologySpread
     /// counts matching pods on every node in every cycle, and a node's pods change far less
     /// often than cycles run. Cleared whenever `pods` changes.
@@ -146,6 +148,7 @@ impl NodeView {
         }
         NodeView {
             node: node.clone(),
+            labels: labels(node).cloned().unwrap_or_default(),
             name: object::name(node).to_string(),
             pods: Vec::new(),
             allocatable,
@@ -183,14 +186,13 @@ impl NodeView {
             requested: Resources::default(),
             non_zero_requested: Resources::default(),
             images: self.images.clone(),
+            labels: self.labels.clone(),
             matching: Default::default(),
         }
     }
 
     fn label(&self, key: &str) -> Option<&str> {
-        labels(&self.node)
-            .and_then(|l| l.get(key))
-            .and_then(Value::as_str)
+        self.labels.get(key).and_then(Value::as_str)
     }
 }
 
