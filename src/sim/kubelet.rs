@@ -19,6 +19,7 @@
 
 use crate::sim::object::At;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
@@ -164,7 +165,8 @@ enum Stage {
 }
 
 struct Worker {
-    pod: Value,
+    /// The pod as last watched, shared with the watch event (and etcd's value).
+    pod: Arc<Value>,
     reference: PodRef,
     stage: Stage,
     sandbox_id: String,
@@ -209,7 +211,7 @@ impl Kubelet {
     pub fn handle(&mut self, ctx: &mut Ctx<'_>, msg: Msg) {
         match msg {
             Msg::Timer(Timer::LeaseRenew) => self.renew_lease(ctx),
-            Msg::Watch(event) => self.on_watch(ctx, event.kind, (*event.object).clone()),
+            Msg::Watch(event) => self.on_watch(ctx, event.kind, event.object),
             Msg::Timer(Timer::Kubelet(timer)) => self.on_timer(ctx, timer),
             Msg::Cri(reply) => self.on_cri(ctx, reply),
             Msg::Request(req) if req.subresource == Some("log") => self.serve_logs(ctx, req),
@@ -295,7 +297,7 @@ impl Kubelet {
         ctx.background_timer(LEASE_RENEW_MS, Timer::LeaseRenew);
     }
 
-    fn on_watch(&mut self, ctx: &mut Ctx<'_>, kind: EventType, pod: Value) {
+    fn on_watch(&mut self, ctx: &mut Ctx<'_>, kind: EventType, pod: Arc<Value>) {
         let uid = object::str_at(&pod, "/metadata/uid").to_string();
         match kind {
             EventType::Added => {
@@ -338,7 +340,7 @@ impl Kubelet {
         }
     }
 
-    fn new_worker(&self, ctx: &mut Ctx<'_>, pod: Value) -> Worker {
+    fn new_worker(&self, ctx: &mut Ctx<'_>, pod: Arc<Value>) -> Worker {
         let annotations = pod
             .at("/metadata/annotations")
             .cloned()
