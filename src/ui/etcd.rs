@@ -25,6 +25,23 @@ const OPEN_BY_DEFAULT: &[&str] = &["pods"];
 /// long run) stays closed and says in its header that a key in it was written.
 const SMALL_GROUP: usize = 12;
 
+/// An open group lists at most this many keys: those around the key the step writes (or
+/// the one selected), with a line saying how many more there are above and below. A
+/// 3,000-pod run has 3,000 pod keys; rendering them all made every cursor move cost
+/// O(pods) rows.
+const MAX_GROUP_ROWS: usize = 100;
+
+/// The `MAX_GROUP_ROWS` keys of a group to list: a window around `anchor` (or the first).
+fn window(len: usize, anchor: Option<usize>) -> std::ops::Range<usize> {
+    if len <= MAX_GROUP_ROWS {
+        return 0..len;
+    }
+    let start = anchor
+        .map_or(0, |a| a.saturating_sub(MAX_GROUP_ROWS / 2))
+        .min(len - MAX_GROUP_ROWS);
+    start..start + MAX_GROUP_ROWS
+}
+
 #[derive(Clone, Debug, PartialEq)]
 struct Row {
     create_revision: u64,
@@ -46,6 +63,12 @@ struct GroupInfo {
 enum Item {
     Group(String),
     Key(String),
+    /// `count` keys of the group not listed, above (`above`) or below the listed ones.
+    More {
+        group: String,
+        above: bool,
+        count: usize,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -119,7 +142,22 @@ pub fn EtcdKeyspace() -> impl IntoView {
                         },
                     );
                     if open {
-                        for key in keys {
+                        let anchor = keys.iter().position(|k| {
+                            writes.contains(k)
+                                || watch.as_ref().is_some_and(|w| w.1 == *k)
+                                || chosen.as_deref() == Some(*k)
+                        });
+                        let shown = window(keys.len(), anchor);
+                        let (above, below) = (shown.start, keys.len() - shown.end);
+                        if above > 0 {
+                            m.items.push(Item::More {
+                                group: group.to_string(),
+                                above: true,
+                                count: above,
+                            });
+                        }
+                        for key in &keys[shown] {
+                            let key = *key;
                             let kv = etcd.get(key).expect("listed key");
                             m.items.push(Item::Key(key.to_string()));
                             m.rows.insert(
@@ -132,6 +170,13 @@ pub fn EtcdKeyspace() -> impl IntoView {
                                     watched: watch.as_ref().is_some_and(|w| w.1 == key),
                                 },
                             );
+                        }
+                        if below > 0 {
+                            m.items.push(Item::More {
+                                group: group.to_string(),
+                                above: false,
+                                count: below,
+                            });
                         }
                     }
                 }
@@ -277,6 +322,22 @@ pub fn EtcdKeyspace() -> impl IntoView {
             }
             .into_any()
         }
+        Item::More {
+            group,
+            above,
+            count,
+        } => view! {
+            <tr class="more" data-more=group.clone()>
+                <td colspan="4">
+                    {format!(
+                        "… {count} more {group} key{} {}",
+                        if count == 1 { "" } else { "s" },
+                        if above { "above" } else { "below" },
+                    )}
+                </td>
+            </tr>
+        }
+        .into_any(),
     };
 
     view! {
@@ -514,5 +575,19 @@ fn focus_by_id(id: &str) {
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
     {
         let _ = el.focus();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_group_lists_a_window_around_the_key_written() {
+        assert_eq!(window(12, None), 0..12);
+        assert_eq!(window(3_000, None), 0..MAX_GROUP_ROWS);
+        assert_eq!(window(3_000, Some(1_500)), 1_450..1_550);
+        assert_eq!(window(3_000, Some(10)), 0..MAX_GROUP_ROWS);
+        assert_eq!(window(3_000, Some(2_999)), 2_900..3_000);
     }
 }
