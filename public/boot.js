@@ -6,4 +6,7 @@ const tag = document.querySelector("script[data-podflow-js]");
 // Relative to the page, not to this file (which lives in public/).
 const url = (attribute) => new URL(tag.getAttribute(attribute), document.baseURI).href;
 const { default: init } = await import(url("data-podflow-js"));
-await init({ module_or_path: url("data-podflow-wasm") });
+const wasm = await init({ module_or_path: url("data-podflow-wasm") });
+// As Trunk's own start-up script does: lets a page (or scripts/measure-browser.mjs) reach
+// the instance, e.g. its linear memory.
+dispatchEvent(new CustomEvent("TrunkApplicationStarted", { detail: { wasm } }));
