@@ -178,7 +178,10 @@ struct Worker {
     sandbox_stopping: bool,
     rejected: Option<(String, String)>,
     transitions: BTreeMap<&'static str, (String, u64)>,
-    last_status: Option<Value>,
+    /// The status last sent, as compact JSON: an unchanged status is not sent again.
+    /// Text rather than the value: a `Value` of a pod's status is several times larger,
+    /// and every worker keeps one.
+    last_status: Option<String>,
 }
 
 pub struct Kubelet {
@@ -1584,10 +1587,11 @@ impl Kubelet {
             return;
         };
         let status = generate_status(w, &host_ip, ctx.now);
-        if w.last_status.as_ref() == Some(&status) {
+        let text = status.to_string();
+        if w.last_status.as_deref() == Some(text.as_str()) {
             return;
         }
-        w.last_status = Some(status.clone());
+        w.last_status = Some(text);
         let Some(pods) = resource_named("", "pods") else {
             return;
         };
