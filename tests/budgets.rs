@@ -37,26 +37,26 @@ const BUDGETS: &[Budget] = &[
     Budget {
         name: "nginx pod",
         steps: 84,
-        peak_bytes: 990 * KIB,
-        trace_bytes: 792 * KIB,
+        peak_bytes: 810 * KIB,
+        trace_bytes: 656 * KIB,
     },
     Budget {
         name: "nginx pod, cluster installed once",
         steps: 84,
-        peak_bytes: 593 * KIB,
-        trace_bytes: 399 * KIB,
+        peak_bytes: 412 * KIB,
+        trace_bytes: 262 * KIB,
     },
     Budget {
         name: "3-replica Deployment + Service",
         steps: 360,
-        peak_bytes: 2_550 * KIB,
-        trace_bytes: 2_175 * KIB,
+        peak_bytes: 1_895 * KIB,
+        trace_bytes: 1_581 * KIB,
     },
     Budget {
         name: "100 pods (Deployment) on 10 nodes",
         steps: 7_400,
-        peak_bytes: 46_593 * KIB,
-        trace_bytes: 41_371 * KIB,
+        peak_bytes: 29_454 * KIB,
+        trace_bytes: 26_771 * KIB,
     },
 ];
 
