@@ -36,15 +36,10 @@ async fn a_large_run_shows_its_first_steps_then_the_whole_trace() {
             .await?;
         let first = browser.text(".timeline .position").await?;
         // The page keeps answering meanwhile: the progress it reports moves on.
-        let progress = browser
-            .text(".timeline .simulating")
-            .await
-            .unwrap_or_default();
+        let progress = browser.text(".timeline .simulating").await;
         tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-        let later = browser
-            .text(".timeline .simulating")
-            .await
-            .unwrap_or_default();
+        let later = browser.text(".timeline .simulating").await;
+        let (progress, later) = (progress.unwrap_or_default(), later.unwrap_or_default());
         browser.screenshot("large-run-simulating.png").await?;
         let done = browser
             .wait_for(
@@ -59,18 +54,17 @@ async fn a_large_run_shows_its_first_steps_then_the_whole_trace() {
     .await;
     let (simulating, first, progress, later, done, last, errors) = browser.finish(outcome).await;
 
-    let total: usize = last
-        .rsplit(" of ")
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
+    // "step 12 of 345" → 345
+    let of = |text: &str| -> usize {
+        text.rsplit(" of ")
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let total = of(&last);
     assert!(total > 150_000, "a large run: {total} steps ({last:?})");
     assert!(simulating, "the rest was simulated after the first render");
-    let shown: usize = first
-        .rsplit(" of ")
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
+    let shown = of(&first);
     assert!(
         shown > 0 && shown < total,
         "first shown {shown} of {total} steps ({first:?})"
