@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use serde_json::Value;
 
 use super::AppState;
-use crate::sim::{engine::api_object, etcd, kubectl::print, object};
+use crate::sim::{engine::api_shared, etcd, kubectl::print, object};
 
 /// `namespace/name` of the first Pod in the manifest's documents.
 fn first_pod(documents: &[crate::sim::manifest::Document]) -> Option<String> {
@@ -27,13 +27,15 @@ fn first_pod(documents: &[crate::sim::manifest::Document]) -> Option<String> {
 /// The two commands' outputs for `pod` (`namespace/name`) in `etcd` at `now_ms`.
 fn outputs(etcd: &etcd::Snapshot, pod: &str, now_ms: u64) -> (String, String) {
     let (namespace, name) = pod.split_once('/').unwrap_or(("default", pod));
-    let events: Vec<Value> = etcd
+    // The stored objects themselves (they carry their resourceVersion), not copies: a
+    // 3,000-pod run has 18,000 events.
+    let events: Vec<std::sync::Arc<Value>> = etcd
         .range(&format!("/registry/events/{namespace}/"))
-        .map(|(_, kv)| api_object(kv))
+        .map(|(_, kv)| api_shared(kv))
         .collect();
-    let refs: Vec<&Value> = events.iter().collect();
+    let refs: Vec<&Value> = events.iter().map(|e| e.as_ref()).collect();
     let describe = match etcd.get(&etcd::key_for("pods", namespace, name)) {
-        Some(kv) => print::describe_pod(&api_object(kv), &refs, now_ms),
+        Some(kv) => print::describe_pod(&api_shared(kv), &refs, now_ms),
         None => format!("Error from server (NotFound): pods \"{name}\" not found"),
     };
     let listed = print::get_events(&refs, namespace, now_ms);
@@ -44,9 +46,12 @@ fn outputs(etcd: &etcd::Snapshot, pod: &str, now_ms: u64) -> (String, String) {
     )
 }
 
+/// `visible`: whether the panel is on screen (a hidden tab computes nothing; `None`:
+/// always on screen, as in an embed).
 #[component]
-pub fn Describe() -> impl IntoView {
+pub fn Describe(#[prop(optional, into)] visible: Option<Signal<bool>>) -> impl IntoView {
     let state = expect_context::<AppState>();
+    let visible = move || visible.is_none_or(|v| v.get());
     let pod = Memo::new(move |_| {
         state.selected.get().or_else(|| {
             state
@@ -63,6 +68,9 @@ pub fn Describe() -> impl IntoView {
     });
     // The pods a learner can pick: those in etcd now, and the one shown.
     let choices = Memo::new(move |_| {
+        if !visible() {
+            return pod.get().into_iter().collect();
+        }
         let mut pods: Vec<String> = state.etcd.with(|etcd| {
             etcd.range("/registry/pods/")
                 .map(|(k, _)| k["/registry/pods/".len()..].to_string())
@@ -76,6 +84,9 @@ pub fn Describe() -> impl IntoView {
         pods
     });
     let text = Memo::new(move |_| {
+        if !visible() {
+            return None;
+        }
         let at = state.position();
         let pod = pod.get()?;
         let now = state.trace.with(|t| t.steps.get(at).map_or(0, |s| s.at_ms));
@@ -168,7 +179,7 @@ pub fn Inspector() -> impl IntoView {
                 aria-labelledby="inspector-tab-describe"
                 hidden=move || tab.get() != "describe"
             >
-                <Describe/>
+                <Describe visible=Signal::derive(move || tab.get() == "describe")/>
             </div>
         </div>
     }
