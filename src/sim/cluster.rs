@@ -13,6 +13,19 @@ use super::{etcd, limits};
 /// When the cluster was installed: an hour before the simulation's logical time 0.
 pub const INSTALLED_AT: &str = "2025-06-02T08:00:00Z";
 
+/// kubeadm's `--pod-network-cidr` as flannel's manifests expect it (reference B.7.3).
+pub const DEFAULT_POD_NETWORK: &str = "10.244.0.0/16";
+
+/// How many nodes' /24s [`DEFAULT_POD_NETWORK`] holds. A real RangeAllocator on it gives
+/// the 257th node no podCIDR at all (its pods get no network), so nobody runs a larger
+/// cluster on it: podflow gives a cluster of more nodes [`LARGE_POD_NETWORK`] instead, as
+/// its operator would pass a larger `--pod-network-cidr`.
+pub const DEFAULT_POD_NETWORK_NODES: usize = 256;
+
+/// The pod network of a cluster of more than 256 nodes: 32,768 /24s, enough for
+/// Kubernetes' documented 5,000 nodes.
+pub const LARGE_POD_NETWORK: &str = "10.128.0.0/9";
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Cluster {
@@ -168,13 +181,26 @@ impl Cluster {
         Ok(())
     }
 
-    /// The podCIDR of the i-th node: the node-ipam RangeAllocator hands out /24s of
-    /// 10.244.0.0/16 in registration order (reference B.7.3).
+    /// The podCIDR of the i-th node: the node-ipam RangeAllocator hands out /24s of the
+    /// cluster's pod network in registration order (reference B.7.3).
     pub fn pod_cidr(&self, i: usize) -> String {
-        self.nodes[i]
-            .pod_cidr
-            .clone()
-            .unwrap_or_else(|| format!("10.244.{}.0/24", i % 256))
+        self.nodes[i].pod_cidr.clone().unwrap_or_else(|| {
+            if self.nodes.len() <= DEFAULT_POD_NETWORK_NODES {
+                format!("10.244.{i}.0/24")
+            } else {
+                format!("10.{}.{}.0/24", 128 + i / 256, i % 256)
+            }
+        })
+    }
+
+    /// The cluster CIDR (`--cluster-cidr`, kubeadm's `--pod-network-cidr`) the podCIDRs
+    /// come from, which kube-proxy also masquerades by.
+    pub fn pod_network(&self) -> &'static str {
+        if self.nodes.len() <= DEFAULT_POD_NETWORK_NODES {
+            DEFAULT_POD_NETWORK
+        } else {
+            LARGE_POD_NETWORK
+        }
     }
 
     pub fn internal_ip(&self, i: usize) -> String {
@@ -560,6 +586,15 @@ mod tests {
         assert_eq!(names, ["cp", "w1", "w2"]);
         assert_eq!(c.pod_cidr(0), "10.244.0.0/24");
         assert_eq!(c.pod_cidr(2), "10.244.2.0/24");
+        assert_eq!(c.pod_network(), "10.244.0.0/16");
+        // Past 256 nodes the /16 is full: a larger pod network, no CIDR twice.
+        let big = crate::sim::scenarios::scale::cluster(5_000);
+        assert_eq!(big.pod_network(), "10.128.0.0/9");
+        assert_eq!(big.pod_cidr(0), "10.128.0.0/24");
+        assert_eq!(big.pod_cidr(4_999), "10.147.135.0/24");
+        let cidrs: std::collections::BTreeSet<String> =
+            (0..5_000).map(|i| big.pod_cidr(i)).collect();
+        assert_eq!(cidrs.len(), 5_000);
         let cp = c.node_object(0);
         assert_eq!(cp["spec"]["taints"][0]["key"], CONTROL_PLANE_TAINT);
         assert_eq!(cp["spec"]["taints"][0]["effect"], "NoSchedule");

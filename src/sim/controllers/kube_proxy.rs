@@ -18,10 +18,6 @@ use crate::sim::proxy;
 /// `iptables.minSyncPeriod` in kubeadm's kube-proxy configuration.
 pub const MIN_SYNC_PERIOD_MS: u64 = 1_000;
 
-/// kubeadm's `--pod-network-cidr` (the cluster CIDR kube-proxy's local-traffic detector
-/// uses to masquerade off-cluster traffic).
-pub const CLUSTER_CIDR: &str = "10.244.0.0/16";
-
 pub const DOC: &str = "https://kubernetes.io/docs/reference/networking/virtual-ips/";
 
 #[derive(Default)]
@@ -42,7 +38,25 @@ pub fn node_rules(view: &Snapshot, node: &str) -> proxy::Rules {
         .range("/registry/endpointslices/")
         .map(|(_, kv)| kv.value.as_ref())
         .collect();
-    proxy::rules(&services, &slices, node, CLUSTER_CIDR)
+    proxy::rules(&services, &slices, node, cluster_cidr(view, node))
+}
+
+/// The cluster CIDR kube-proxy's local-traffic detector masquerades by (its
+/// `clusterCIDR`, kubeadm's `--pod-network-cidr`): the pod network the node's podCIDR was
+/// taken from (see [`crate::sim::cluster::Cluster::pod_network`]).
+fn cluster_cidr(view: &Snapshot, node: &str) -> &'static str {
+    use crate::sim::cluster::{DEFAULT_POD_NETWORK, LARGE_POD_NETWORK};
+    let pod_cidr = view
+        .get(&format!("/registry/minions/{node}"))
+        .map(|kv| crate::sim::object::str_at(&kv.value, "/spec/podCIDR"));
+    let second_octet = pod_cidr
+        .and_then(|c| c.strip_prefix("10."))
+        .and_then(|c| c.split('.').next())
+        .and_then(|o| o.parse::<u8>().ok());
+    match second_octet {
+        Some(o) if o >= 128 => LARGE_POD_NETWORK,
+        _ => DEFAULT_POD_NETWORK,
+    }
 }
 
 impl KubeProxy {
