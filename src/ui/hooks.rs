@@ -31,7 +31,8 @@ pub fn use_local_storage(state: AppState) {
     });
 }
 
-/// Moves the cursor one step per tick while playing; stops at the end.
+/// Moves the cursor one step per tick while playing; stops at the end (of the whole run:
+/// at the end of a large run's first part it waits for the rest).
 pub fn use_playback(state: AppState) {
     Effect::new(move |_| {
         if !state.playing.get() {
@@ -41,10 +42,11 @@ pub fn use_playback(state: AppState) {
         let interval = gloo_timers::callback::Interval::new(period_ms, move || {
             let len = state.steps();
             let next = state.cursor.get_untracked() + 1;
-            if next >= len {
-                state.playing.set(false);
-            } else {
+            if next < len {
                 state.cursor.set(next);
+            } else if !state.partial.get_untracked() {
+                // At the end of a whole run; the first part of a larger one waits for more.
+                state.playing.set(false);
             }
         });
         let interval = SendWrapper::new(interval);
