@@ -169,7 +169,7 @@ fn main() {
         });
     }
     // The largest runs count their steps without keeping them: their full trace would
-    // not fit in memory (about half a MiB per pod).
+    // not fit in memory (about a quarter of a MiB per pod).
     let count_only = sim::limits::Limits {
         max_steps: usize::MAX,
         keep_steps: false,

@@ -35,7 +35,7 @@ pub const ETCD_MAX_REQUEST_BYTES: usize = 1024 * 1024 * 3 / 2;
 /// [`Limits::BROWSER`] (the constants above); the CLI and the benchmarks may allow more
 /// steps, or count steps without keeping them ([`Limits::keep_steps`] false) to run
 /// Kubernetes' documented limits (5,000 nodes, 150,000 pods), whose full trace would
-/// not fit in memory (about half a MiB per pod, see the README's performance section).
+/// not fit in memory (about a quarter of a MiB per pod, see the README's performance section).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Most messages the run may deliver before it stops and says so.
