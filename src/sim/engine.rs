@@ -1119,13 +1119,18 @@ pub fn api_object(kv: &etcd::KeyValue) -> Value {
 /// [`api_object`] without copying: the stored value, which carries its resourceVersion
 /// (see [`etcd::stamp`]).
 pub fn api_shared(kv: &etcd::KeyValue) -> Arc<Value> {
-    if kv.value.get("metadata").is_some_and(Value::is_object)
-        && kv
-            .value
-            .pointer("/metadata/resourceVersion")
-            .and_then(Value::as_str)
-            != Some(kv.mod_revision.to_string().as_str())
-    {
+    // On every response and watch event: compared without allocating.
+    let stale = kv
+        .value
+        .get("metadata")
+        .and_then(Value::as_object)
+        .is_some_and(|meta| {
+            meta.get("resourceVersion")
+                .and_then(Value::as_str)
+                .and_then(|rv| rv.parse::<u64>().ok())
+                != Some(kv.mod_revision)
+        });
+    if stale {
         // Written around the engine (a test's hand-made snapshot): stamp a copy.
         return etcd::stamp(kv.value.clone(), kv.mod_revision);
     }
